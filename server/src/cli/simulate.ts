@@ -1,0 +1,5 @@
+/** `mm-lock-lens simulate`: not written yet (see the issue that owns it). */
+export async function main(_argv: string[]): Promise<number> {
+  process.stderr.write('mm-lock-lens: simulate is not available yet\n');
+  return 2;
+}
