@@ -144,8 +144,8 @@ export class Engine {
   readonly horizonUs: number;
   private lastFaultEnd = 0;
   readonly timeline: Array<{ thread: number; group: string; segments: Array<[number, number]> }> = [];
-  private started: number[] = [];
-  pagesMapped = 0;
+  /** Every operation, when spec.logOps (tests). */
+  readonly opLog: Array<{ group: string; index: number; start: number; end: number }> | undefined;
 
   constructor(spec: ModelSpec, seed: number, horizonUs: number) {
     this.spec = spec;
@@ -153,6 +153,7 @@ export class Engine {
     this.unlimited = spec.cpus === 0;
     this.perVma = spec.perVmaLocks && spec.kernel >= 604;
     this.horizonUs = horizonUs;
+    this.opLog = spec.logOps ? [] : undefined;
     this.bucketUs = horizonUs / THROUGHPUT_BUCKETS;
 
     this.nCpus = spec.cpus;
@@ -211,6 +212,14 @@ export class Engine {
           st.active++;
           if (gi === 0 && i < spec.timelineThreads) this.startTimeline(t, g.name);
           this.runOn(t, PH_THINK_END, g.thinkUs > 0 ? this.rng.exp(g.thinkUs) : 0, false, true);
+        }
+      } else if (g.kind === 'script') {
+        const starts = g.starts ?? [];
+        for (let i = 0; i < starts.length; i++) {
+          const t = this.newThread(gi);
+          this.idxInGroup[t] = i;
+          st.active++;
+          this.runOn(t, PH_OP_BEGIN, starts[i], false, true);
         }
       } else if (g.ratePerUs > 0 && g.maxArrivals > 0) {
         st.active = 0;
@@ -625,7 +634,8 @@ export class Engine {
     if (g.kind === 'closed') {
       if (st.remaining <= 0) { this.stopThread(t, st); return; }
       st.remaining--;
-      if (st.remaining <= 0 && g.bounds) { /* last op started; the group finishes when its threads stop */ }
+      this.opStart[t] = this.now;
+    } else if (g.kind === 'script') {
       this.opStart[t] = this.now;
     }
     st.ops++;
@@ -817,6 +827,8 @@ export class Engine {
     if (this.flags[t] & F_UNCORE) this.uncoreDec(t);
     this.flags[t] &= ~(F_IN_FAULT | F_WRITER);
     const g = st.spec;
+    if (this.opLog) this.opLog.push({ group: g.name, index: this.idxInGroup[t], start: this.opStart[t], end });
+    if (g.kind === 'script') { this.stopThread(t, st); return; }
     if (g.kind === 'closed') {
       if (st.remaining <= 0) { this.stopThread(t, st); return; }
       const think = g.thinkUs > 0 ? this.rng.exp(g.thinkUs) : 0;

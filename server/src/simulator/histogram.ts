@@ -67,13 +67,18 @@ export class LatencyHistogram {
   }
 }
 
+// The bucket comes straight from the IEEE-754 bits: exponent and top mantissa bits.
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // little-endian: high word second
+
 function bucketOf(v: number): number {
   if (v < 2 ** MIN_EXP) return 0;
-  let e = Math.floor(Math.log2(v));
-  let m = v / 2 ** e; // [1, 2), guard the rounding of log2 at powers of two
-  if (m >= 2) { e++; m /= 2; } else if (m < 1) { e--; m *= 2; }
+  f64[0] = v;
+  const hi = u32[HI];
+  const e = ((hi >>> 20) & 0x7ff) - 1023;
   if (e >= MAX_EXP) return NBUCKETS - 1;
-  return (e - MIN_EXP) * SUB + Math.floor((m - 1) * SUB);
+  return (e - MIN_EXP) * SUB + ((hi >>> (20 - SUB_BITS)) & (SUB - 1));
 }
 
 function bucketLow(i: number): number {

@@ -74,8 +74,13 @@ export type OpSpec =
 
 export interface GroupSpec {
   name: string;
-  /** Closed: `threads` threads looping think -> op. Open: Poisson arrivals, one transient thread per arrival. */
-  kind: 'closed' | 'open';
+  /**
+   * Closed: `threads` threads looping think -> op. Open: Poisson arrivals, one
+   * transient thread per arrival. Script: thread i runs one op at time
+   * `starts[i]` (tests and hand-made timelines).
+   */
+  kind: 'closed' | 'open' | 'script';
+  starts?: number[];
   threads: number;
   /** Closed: mean think time (exponential), us; 0 = none. */
   thinkUs: number;
@@ -146,6 +151,8 @@ export interface ModelSpec {
   maxEvents: number;
   /** Threads of group 0 recorded in the lock timeline. */
   timelineThreads: number;
+  /** Keep every operation's (group, thread, start, end): for tests with a handful of ops only. */
+  logOps?: boolean;
 }
 
 export function version(v: string): number {
