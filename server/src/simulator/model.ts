@@ -164,9 +164,9 @@ export function version(v: string): number {
 /** Cost defaults (docs/simulator.md says where each comes from; the first five are calibrated on pft). */
 export const DEFAULT_COSTS: Costs = {
   lineHitUs: 0.005,
-  lineLocalUs: 0.05,
-  lineRemoteUs: 0.1,
-  vmaLineFactor: 0.8,
+  lineLocalUs: 0.0521,
+  lineRemoteUs: 0.1042,
+  vmaLineFactor: 0.821,
   vmaTryOps: 1,
   lookupUs: 0.05,
   anonPrepareUs: 1.0,
@@ -174,8 +174,8 @@ export const DEFAULT_COSTS: Costs = {
   wakeUs: 5,
   ctxSwitchUs: 2,
   sliceUs: 3000,
-  uncoreBeta: 0.15,
-  smtFactor: 1.22,
+  uncoreBeta: 0.163,
+  smtFactor: 1.19,
   serviceFixedFraction: 0.5,
   writerSpin: true,
   handoffUs: 4000,

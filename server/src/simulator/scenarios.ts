@@ -111,7 +111,7 @@ function baseSpec(p: Params, vmas: VmaSpec[], groups: GroupSpec[], durationUs: n
  * word, us: calibrated so that 1 thread gives pft's 898,782 faults/s
  * (1.1126 us per fault) with the lookup and the uncontended line operations.
  */
-export const PFT_FAULT_US = 1.05;
+export const PFT_FAULT_US = 1.06;
 
 // ---- the scenarios ----------------------------------------------------------
 
@@ -202,6 +202,7 @@ const pft: ScenarioDef = {
       k.duration(0.02, 1),
       { key: 'uncore_beta', type: 'number', default: DEFAULT_COSTS.uncoreBeta, min: 0, max: 10, description: 'fault slow-down per other core of the socket faulting at the same time (memory and uncore contention)' },
       { key: 'smt_factor', type: 'number', default: DEFAULT_COSTS.smtFactor, min: 1, max: 4, description: 'fault slow-down when the SMT sibling is busy' },
+      { key: 'vma_line_factor', type: 'number', default: DEFAULT_COSTS.vmaLineFactor, min: 0.1, max: 10, description: 'cost of a per-VMA lock-word transfer relative to mmap_lock\'s (calibrated on pft)' },
       ...tuningKeys(),
     ],
   },
@@ -213,6 +214,7 @@ const pft: ScenarioDef = {
     const spec = baseSpec(p, vmas, [], (p.duration_s as number) * 1e6);
     spec.costs.uncoreBeta = p.uncore_beta as number;
     spec.costs.smtFactor = p.smt_factor as number;
+    spec.costs.vmaLineFactor = p.vma_line_factor as number;
     spec.groups.push({
       name: 'pft', kind: 'closed', threads: n, thinkUs: 0, ratePerUs: 0, maxArrivals: 0,
       op: { type: 'fault', mix: [{ weight: 1, kind: FaultKind.AnonWrite, vmaLo: 0, vmaHi: vmas.length, own: perThread, serviceUs: p.fault_us as number, ioProb: 0 }] },
