@@ -22,6 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
+declare const MutationObserver: any;
 
 /** Chromium from Debian: installed by .ci/run, or by this set-up when running as root. */
 export async function ensureChromium(): Promise<void> {
@@ -60,7 +61,7 @@ export async function servePanel(): Promise<PanelServer> {
       res.end(readFileSync(join(media, m[1])));
       return;
     }
-    res.writeHead(404).end();
+    res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
@@ -105,11 +106,52 @@ export interface HostLog {
  * to `window.__posted`, state to `window.__state`, seeded from `state`).
  * CSP violations and console errors are collected for the caller to assert on.
  */
-export async function openPanel(context: BrowserContext, origin: string, opts: { state?: unknown } = {}): Promise<{ page: Page; log: () => Promise<HostLog>; consoleErrors: string[] }> {
+export type ThemeName = 'light' | 'dark' | 'high-contrast';
+
+/** A few of the variables VS Code sets on a webview's <html> for each theme kind. */
+const THEMES: Record<ThemeName, Record<string, string>> = {
+  light: {
+    '--vscode-foreground': '#3b3b3b', '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#717171',
+    '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff', '--vscode-input-background': '#ffffff',
+    '--vscode-input-foreground': '#3b3b3b', '--vscode-settings-textInputBackground': '#ffffff', '--vscode-settings-textInputForeground': '#3b3b3b',
+    '--vscode-settings-dropdownBackground': '#ffffff', '--vscode-settings-dropdownForeground': '#3b3b3b', '--vscode-settings-textInputBorder': '#cecece',
+    '--vscode-panel-border': '#e5e5e5', '--vscode-charts-blue': '#1a85ff', '--vscode-charts-orange': '#d18616', '--vscode-errorForeground': '#f85149',
+  },
+  dark: {
+    '--vscode-foreground': '#cccccc', '--vscode-editor-background': '#1f1f1f', '--vscode-descriptionForeground': '#9d9d9d',
+    '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff', '--vscode-input-background': '#313131',
+    '--vscode-input-foreground': '#cccccc', '--vscode-settings-textInputBackground': '#313131', '--vscode-settings-textInputForeground': '#cccccc',
+    '--vscode-settings-dropdownBackground': '#313131', '--vscode-settings-dropdownForeground': '#cccccc', '--vscode-panel-border': '#2b2b2b',
+    '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-errorForeground': '#f85149',
+  },
+  'high-contrast': {
+    '--vscode-foreground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffff',
+    '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#6fc3df',
+    '--vscode-input-background': '#000000', '--vscode-input-foreground': '#ffffff', '--vscode-settings-textInputBackground': '#000000',
+    '--vscode-settings-textInputForeground': '#ffffff', '--vscode-settings-dropdownBackground': '#000000', '--vscode-contrastBorder': '#6fc3df',
+    '--vscode-panel-border': '#6fc3df', '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-errorForeground': '#f48771',
+  },
+};
+
+export async function openPanel(context: BrowserContext, origin: string, opts: { state?: unknown; theme?: ThemeName } = {}): Promise<{ page: Page; log: () => Promise<HostLog>; consoleErrors: string[] }> {
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  const theme = opts.theme ?? 'light';
+  await page.addInitScript(({ vars, cls }) => {
+    // As VS Code does: theme variables on <html>, the theme kind as a class of <body>.
+    const apply = () => {
+      if (!document.documentElement) return false;
+      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      return true;
+    };
+    if (!apply()) {
+      const obs = new MutationObserver(() => { if (apply()) obs.disconnect(); });
+      obs.observe(document, { childList: true });
+    }
+    document.addEventListener('DOMContentLoaded', () => document.body.classList.add(cls));
+  }, { vars: THEMES[theme], cls: `vscode-${theme}` });
   await page.addInitScript((initial) => {
     const w = window as unknown as { __posted: unknown[]; __state: unknown; __csp: string[]; acquireVsCodeApi: () => unknown };
     w.__posted = [];
