@@ -133,7 +133,7 @@ const THEMES: Record<ThemeName, Record<string, string>> = {
   },
 };
 
-export async function openPanel(context: BrowserContext, origin: string, opts: { state?: unknown; theme?: ThemeName } = {}): Promise<{ page: Page; log: () => Promise<HostLog>; consoleErrors: string[] }> {
+export async function openPanel(context: BrowserContext, origin: string, opts: { state?: unknown; theme?: ThemeName; beforeLoad?: () => void } = {}): Promise<{ page: Page; log: () => Promise<HostLog>; consoleErrors: string[] }> {
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -171,6 +171,7 @@ export async function openPanel(context: BrowserContext, origin: string, opts: {
       };
     };
   }, opts.state ?? null);
+  if (opts.beforeLoad) await page.addInitScript(opts.beforeLoad);
   await page.goto(origin + '/');
   const log = async (): Promise<HostLog> => {
     const r = await page.evaluate(() => {
