@@ -13,6 +13,8 @@ export interface Theme {
   b: string;
   a2: string;
   b2: string;
+  purple: string;
+  yellow: string;
   font: string;
 }
 
@@ -27,6 +29,8 @@ export function readTheme(): Theme {
     b: v('--vscode-charts-orange', '#d18616'),
     a2: v('--vscode-charts-green', '#388a34'),
     b2: v('--vscode-charts-red', '#e51400'),
+    purple: v('--vscode-charts-purple', '#652d90'),
+    yellow: v('--vscode-charts-yellow', '#bf8803'),
     font: `11px ${family}`,
   };
 }

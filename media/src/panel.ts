@@ -37,7 +37,11 @@ const PROGRESS_EVERY_MS = 100;
 /** Keys the profile decides; the form shows them read-only. */
 const PROFILE_KEYS = new Set(['path_lock', 'path_fallback', 'anon_vma_present']);
 /** The order the form shows the process keys in; other keys of the scenario follow. */
-const FORM_ORDER = ['threads', 'cpus', 'sockets', 'fault_mix', 'path_share', 'writers_per_s', 'writer_hold_us', 'kernel_version', 'anon_vma_check', 'path_service_us', 'duration_s'];
+const FORM_ORDER = [
+  'threads', 'cpus', 'sockets', 'smt', 'bg_threads', 'bg_think_us', 'path_think_us', 'path_service_us', 'path_fallback_prob',
+  'writers_per_s', 'writer_hold_us', 'writer_vmas', 'kernel_version', 'anon_vma_check', 'per_vma_locks', 'duration_s',
+  'vma_count', 'path_vma_kind', 'path_writer_vmas', 'io_us',
+];
 const DEFAULT_SEED = 1;
 
 // ---------------------------------------------------------------- styles
@@ -131,13 +135,39 @@ const fallbackTable = h('table', { id: 'fallbacks' });
 const fallbackNone = h('p', { class: 'notes', id: 'fallbacks-none', text: 'This path has no fallback point.' });
 const statusLine = h('p', { class: 'status-line', id: 'status-line', role: 'status' });
 
+/** The bars of the wait breakdown, mean per operation that can incur it:
+ * mmap_lock read wait (per read acquisition), write wait (per write
+ * acquisition), a writer's wait for VMA readers to drain (vma_start_write,
+ * per write acquisition), lock-word cache-line transfers (per operation),
+ * __anon_vma_prepare and I/O waits (per fault). A
+ * per-VMA read lock is a trylock: it never waits, it falls back (counted in
+ * vmstat); what VMA locks cost is the writers' drain and the lock-word lines. */
+const WAIT_PARTS: { label: string; get(r: SimResult): number | null }[] = [
+  { label: 'mmap read wait', get: (r) => num(r.mmap_lock.read_wait_us.mean) },
+  { label: 'mmap write wait', get: (r) => num(r.mmap_lock.write_wait_us.mean) },
+  { label: 'VMA drain', get: (r) => perOp(r, 'vma_write_drain', r.mmap_lock.write_acquisitions) },
+  { label: 'lock lines', get: (r) => perOp(r, 'line', r.faults.count + r.writers.count) },
+  { label: 'anon_vma', get: (r) => perOp(r, 'anon_vma_prepare', r.faults.count) },
+  { label: 'I/O', get: (r) => perOp(r, 'io_wait', r.faults.count) },
+];
+
+function num(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+function perOp(r: SimResult, part: string, ops: number): number | null {
+  const total = num((r.wait_breakdown_us as Record<string, unknown> | undefined)?.[part]);
+  if (total === null) return null;
+  return ops > 0 ? total / ops : 0;
+}
+
 let theme: Theme = readTheme();
 const charts = {
   cdf: new Chart({ title: 'Fault latency CDF', xLabel: 'latency', yLabel: 'fraction of faults', xLog: true, xFormat: fmtUs, yRange: [0, 1] }, theme),
   hist: new Chart({ title: 'Fault latency histogram', xLabel: 'latency', yLabel: 'faults', xLog: true, xFormat: fmtUs, yFormat: fmtCount }, theme),
   wcdf: new Chart({ title: 'mmap writer latency CDF', xLabel: 'latency', yLabel: 'fraction of writers', xLog: true, xFormat: fmtUs, yRange: [0, 1] }, theme),
   tput: new Chart({ title: 'Throughput over simulated time', xLabel: 'simulated time', yLabel: 'per second', xFormat: (v) => fmtUs(v * 1e6), yFormat: fmtCount }, theme),
-  waits: new Chart({ title: 'Lock wait breakdown (mean)', xLabel: '', yLabel: 'mean wait', yFormat: fmtUs, categories: ['mmap_lock read', 'mmap_lock write', 'writer total wait', 'VMA lock'] }, theme),
+  waits: new Chart({ title: 'Lock waits and costs (mean per operation)', xLabel: '', yLabel: 'mean', yFormat: fmtUs, categories: WAIT_PARTS.map((p) => p.label), height: 220 }, theme),
 };
 const timelineFigure = h('figure', { class: 'chart', id: 'timeline' }, h('figcaption', { text: 'Lock timeline of sampled threads' }));
 const timelineCanvas = h('canvas', { class: 'timeline' });
@@ -615,7 +645,15 @@ function renderResults(): void {
   const vmHead = h('tr', {}, h('th', { text: 'counter' }), h('th', { class: 'num swatch-a', text: 'A' }), h('th', { class: 'num swatch-b', text: 'B' }));
   const vmRows = METRICS.filter((m) => m.id.startsWith('vma.')).map((m) =>
     h('tr', { 'data-metric': m.id }, h('td', { class: 'mono', text: m.label }), h('td', { class: 'num', text: a ? fmtMetric(m, m.get(a)) : '…' }), h('td', { class: 'num', text: b ? fmtMetric(m, m.get(b)) : '…' })));
-  vmstatTable.replaceChildren(h('thead', {}, vmHead), h('tbody', {}, ...vmRows));
+  // The simulator's count of each fallback cause (why faults left the per-VMA lock).
+  const causesOf = (r?: SimResult) => (r?.fallbacks && typeof r.fallbacks === 'object' ? (r.fallbacks as Record<string, unknown>) : {});
+  const ca = causesOf(a);
+  const cb = causesOf(b);
+  const causeRows = [...new Set([...Object.keys(ca), ...Object.keys(cb)])]
+    .filter((k) => (num(ca[k]) ?? 0) > 0 || (num(cb[k]) ?? 0) > 0)
+    .map((k) => h('tr', { 'data-cause': k }, h('td', {}, 'fallback cause ', h('code', { text: k })),
+      h('td', { class: 'num', text: a ? fmtCount(num(ca[k]) ?? 0) : '…' }), h('td', { class: 'num', text: b ? fmtCount(num(cb[k]) ?? 0) : '…' })));
+  vmstatTable.replaceChildren(h('thead', {}, vmHead), h('tbody', {}, ...vmRows, ...causeRows));
   renderCharts();
 }
 
@@ -662,13 +700,13 @@ function renderCharts(): void {
     charts.hist.showEmpty(running ? 'waiting for the first faults…' : 'no faults');
   }
 
-  const sa = snaps.A?.series;
-  const sb = snaps.B?.series;
+  const sa = throughputOf(snaps.A);
+  const sb = throughputOf(snaps.B);
   if ((sa && sa.t_s.length) || (sb && sb.t_s.length)) {
     const xs = [...new Set([...(sa?.t_s ?? []), ...(sb?.t_s ?? [])])].sort((p, q) => p - q);
     const pick = (s: typeof sa, key: 'faults_per_s' | 'writers_per_s') => xs.map((x) => {
       const i = s ? s.t_s.indexOf(x) : -1;
-      return i < 0 ? null : s!.faults_per_s && s![key][i];
+      return i < 0 ? null : s![key][i];
     });
     charts.tput.update(
       [{ label: `faults ${la}`, color: 'a' }, { label: `faults ${lb}`, color: 'b' }, { label: `writers ${la}`, color: 'a2', dash: true }, { label: `writers ${lb}`, color: 'b2', dash: true }],
@@ -679,47 +717,82 @@ function renderCharts(): void {
   }
 
   if (a || b) {
-    const vmaWait = (r?: SimResult) => {
-      const w = (r?.vma_lock as Record<string, unknown> | undefined)?.wait_us as { mean?: unknown } | undefined;
-      return typeof w?.mean === 'number' ? w.mean : null;
-    };
-    const waits = (r?: SimResult) => (r ? [r.mmap_lock.read_wait_us.mean, r.mmap_lock.write_wait_us.mean, r.writers.wait_us.mean, vmaWait(r)] : [null, null, null, null]);
+    const wa = WAIT_PARTS.map((part) => (a ? part.get(a) : null));
+    const wb = WAIT_PARTS.map((part) => (b ? part.get(b) : null));
     // Grouped bars: A at i - 0.2, B at i + 0.2 (uPlot has one x per row).
-    const wa = waits(a);
-    const wb = waits(b);
     const xs: number[] = [];
     const ya: (number | null)[] = [];
     const yb: (number | null)[] = [];
-    for (let i = 0; i < 4; i++) {
+    WAIT_PARTS.forEach((_, i) => {
       xs.push(i - 0.2, i + 0.2);
       ya.push(wa[i], null);
       yb.push(null, wb[i]);
-    }
+    });
+    const missing = WAIT_PARTS.filter((_, i) => wa[i] === null && wb[i] === null).map((p) => p.label);
     charts.waits.update([{ label: la, color: 'a', kind: 'bars' }, { label: lb, color: 'b', kind: 'bars' }], [xs, ya, yb] as never,
-      wa[3] === null && wb[3] === null ? 'VMA lock: the simulator reports no wait time (a per-VMA read lock is a trylock: it never waits, it falls back)' : undefined);
+      missing.length ? `not reported by the simulator: ${missing.join(', ')}` : undefined);
   } else {
     charts.waits.showEmpty(running ? 'waiting…' : 'no data');
   }
   renderTimeline();
 }
 
-interface TimelineSpan { start_us: number; end_us: number; state: string }
-interface TimelineThread { id: number | string; kind?: string; spans: TimelineSpan[] }
-
-function timelineOf(r?: SimResult): TimelineThread[] | null {
-  const t = r?.timeline as { threads?: unknown } | unknown[] | undefined;
-  const threads = Array.isArray(t) ? t : (t as { threads?: unknown } | undefined)?.threads;
-  if (!Array.isArray(threads)) return null;
-  const ok = threads.filter((x): x is TimelineThread => !!x && typeof x === 'object' && Array.isArray((x as TimelineThread).spans));
-  return ok.length ? ok.slice(0, 24) : null;
+/** Throughput over simulated time: the simulator's buckets when it reports
+ * them, else the worker's samples between chunks. */
+function throughputOf(snap?: Snapshot): Snapshot['series'] | undefined {
+  if (!snap) return undefined;
+  const t = snap.result.throughput as { bucket_us?: unknown; faults_per_s?: unknown; writers_per_s?: unknown } | undefined;
+  const nums = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number');
+  if (t && typeof t.bucket_us === 'number' && t.bucket_us > 0 && nums(t.faults_per_s) && nums(t.writers_per_s) && t.faults_per_s.length === t.writers_per_s.length) {
+    const w = t.bucket_us / 1e6;
+    // The last bucket is still filling while the run goes on: leave it out until the end.
+    const len = snap.done ? t.faults_per_s.length : Math.max(0, Math.min(t.faults_per_s.length, Math.floor(snap.result.simulated_s / w)));
+    return {
+      t_s: Array.from({ length: len }, (_, i) => (i + 0.5) * w),
+      faults_per_s: t.faults_per_s.slice(0, len),
+      writers_per_s: t.writers_per_s.slice(0, len),
+    };
+  }
+  return snap.series;
 }
 
-const STATE_COLORS: Record<string, keyof Theme> = { vma_read: 'a2', mmap_read: 'a', mmap_write: 'b2', wait: 'b', wait_mmap: 'b', wait_cpu: 'grid', run: 'fg' };
+/** The simulator's timeline: for each sampled thread, the times (us) at which
+ * it entered a state (an index into `states`); a state lasts until the next. */
+interface Timeline {
+  states: string[];
+  threads: { label: string; segments: [number, number][] }[];
+  endUs: number;
+}
+
+function timelineOf(r?: SimResult): Timeline | null {
+  const t = r?.timeline as { states?: unknown; threads?: unknown } | undefined;
+  if (!t || !Array.isArray(t.states) || !Array.isArray(t.threads)) return null;
+  const states = t.states.map(String);
+  const threads: Timeline['threads'] = [];
+  for (const x of t.threads.slice(0, 16)) {
+    const th = x as { thread?: unknown; group?: unknown; segments?: unknown };
+    if (!Array.isArray(th.segments)) continue;
+    const segments = th.segments.filter((g): g is [number, number] => Array.isArray(g) && typeof g[0] === 'number' && typeof g[1] === 'number');
+    if (segments.length) threads.push({ label: `${String(th.group ?? 'thread')} ${String(th.thread ?? threads.length)}`, segments });
+  }
+  if (!threads.length) return null;
+  // Show the window every thread has complete records for (recording stops after a few hundred changes).
+  let endUs = r!.simulated_s * 1e6;
+  const longest = Math.max(...threads.map((th) => th.segments.length));
+  for (const th of threads) if (th.segments.length === longest && longest >= 100) endUs = Math.min(endUs, th.segments[th.segments.length - 1][0]);
+  return { states, threads, endUs };
+}
+
+/** Colours of the timeline's states (theme keys); states not listed are not drawn. */
+const STATE_COLORS: Record<string, keyof Theme> = {
+  vma_read: 'a2', mmap_read: 'a', mmap_read_wait: 'b', mmap_write: 'b2', mmap_write_wait: 'purple',
+  io_wait: 'yellow', cpu_wait: 'grid', spin: 'purple', nolock: 'fg',
+};
 
 function renderTimeline(): void {
-  const threads = timelineOf(snaps.A?.result);
+  const tl = timelineOf(snaps.A?.result);
   const ctx = timelineCanvas.getContext('2d');
-  if (!threads || !ctx) {
+  if (!tl || !ctx || tl.endUs <= 0) {
     timelineCanvas.hidden = true;
     timelineNote.hidden = false;
     timelineNote.textContent = snaps.A ? 'the simulator reported no per-thread timeline' : 'no data yet';
@@ -730,29 +803,43 @@ function renderTimeline(): void {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.max(240, timelineFigure.clientWidth);
   const rowH = 12;
-  const hgt = threads.length * rowH + 20;
-  timelineCanvas.width = w * dpr;
-  timelineCanvas.height = hgt * dpr;
+  const left = 90;
+  const legendH = 34;
+  const hgt = tl.threads.length * rowH + legendH;
+  timelineCanvas.width = Math.round(w * dpr);
+  timelineCanvas.height = Math.round(hgt * dpr);
   timelineCanvas.style.height = `${hgt}px`;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, hgt);
-  let t0 = Infinity;
-  let t1 = -Infinity;
-  for (const th of threads) for (const s of th.spans) { t0 = Math.min(t0, s.start_us); t1 = Math.max(t1, s.end_us); }
-  const left = 60;
-  const scale = (w - left - 4) / Math.max(1e-9, t1 - t0);
+  const scale = (w - left - 4) / tl.endUs;
   ctx.font = theme.font;
-  threads.forEach((th, i) => {
+  const seen = new Set<string>();
+  tl.threads.forEach((th, i) => {
     ctx.fillStyle = theme.fg;
-    ctx.fillText(`${th.kind ?? 'thread'} ${th.id}`, 2, i * rowH + 10);
-    for (const s of th.spans) {
-      const key = STATE_COLORS[s.state] ?? 'grid';
+    ctx.fillText(th.label, 2, i * rowH + 10);
+    th.segments.forEach(([at, si], j) => {
+      const state = tl.states[si] ?? '';
+      const key = STATE_COLORS[state];
+      if (!key || at >= tl.endUs) return;
+      const end = Math.min(tl.endUs, j + 1 < th.segments.length ? th.segments[j + 1][0] : tl.endUs);
+      seen.add(state);
       ctx.fillStyle = String(theme[key]);
-      ctx.fillRect(left + (s.start_us - t0) * scale, i * rowH + 2, Math.max(1, (s.end_us - s.start_us) * scale), rowH - 3);
-    }
+      ctx.fillRect(left + at * scale, i * rowH + 2, Math.max(1, (end - at) * scale), rowH - 3);
+    });
   });
+  // Legend and time axis.
+  let x = left;
+  const y = tl.threads.length * rowH + 8;
   ctx.fillStyle = theme.fg;
-  ctx.fillText(`${fmtUs(t1 - t0)} · ${Object.keys(STATE_COLORS).join(' / ')}`, left, hgt - 4);
+  ctx.fillText(`0 … ${fmtUs(tl.endUs)} (A: ${comparison()?.a.label ?? ''}; blank = user space or idle)`, left, y + 4);
+  for (const state of Object.keys(STATE_COLORS)) {
+    if (!seen.has(state)) continue;
+    ctx.fillStyle = String(theme[STATE_COLORS[state]]);
+    ctx.fillRect(x, y + 12, 10, 10);
+    ctx.fillStyle = theme.fg;
+    ctx.fillText(state, x + 13, y + 21);
+    x += 13 + ctx.measureText(state).width + 12;
+  }
 }
 
 // ---------------------------------------------------------------- fallbacks

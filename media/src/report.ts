@@ -44,14 +44,32 @@ export interface Metric {
 
 const n = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : NaN);
 
+interface GroupStats { name: string; ops: number; completed: number; latency_us: Record<string, number> }
+
+/** The simulator's per-group figures (the `path` scenario's group `path` is the function under study). */
+export function group(r: SimResult, name: string): GroupStats | undefined {
+  const groups = r.groups;
+  if (!Array.isArray(groups)) return undefined;
+  return groups.find((g): g is GroupStats => !!g && typeof g === 'object' && (g as GroupStats).name === name && typeof (g as GroupStats).latency_us === 'object');
+}
+
+const pathLatency = (q: string) => (r: SimResult) => n(group(r, 'path')?.latency_us[q]);
+
 export const METRICS: Metric[] = [
-  { id: 'faults.per_s', label: 'faults per second', unit: 'rate', better: 'higher', key: true, get: (r) => n(r.faults.per_s) },
-  { id: 'faults.p50', label: 'fault latency p50', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.p50) },
-  { id: 'faults.p90', label: 'fault latency p90', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.p90) },
-  { id: 'faults.p99', label: 'fault latency p99', unit: 'us', better: 'lower', key: true, get: (r) => n(r.faults.latency_us.p99) },
-  { id: 'faults.p999', label: 'fault latency p99.9', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.p999) },
-  { id: 'faults.max', label: 'fault latency max', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.max) },
-  { id: 'faults.mean', label: 'fault latency mean', unit: 'us', better: 'lower', key: true, get: (r) => n(r.faults.latency_us.mean) },
+  { id: 'path.per_s', label: 'path runs per second', unit: 'rate', better: 'higher', key: true, get: (r) => { const g = group(r, 'path'); return g && r.simulated_s > 0 ? g.completed / r.simulated_s : NaN; } },
+  { id: 'path.mean', label: 'path latency mean', unit: 'us', better: 'lower', key: true, get: pathLatency('mean') },
+  { id: 'path.p50', label: 'path latency p50', unit: 'us', better: 'lower', key: true, get: pathLatency('p50') },
+  { id: 'path.p90', label: 'path latency p90', unit: 'us', better: 'lower', key: false, get: pathLatency('p90') },
+  { id: 'path.p99', label: 'path latency p99', unit: 'us', better: 'lower', key: true, get: pathLatency('p99') },
+  { id: 'path.p999', label: 'path latency p99.9', unit: 'us', better: 'lower', key: true, get: pathLatency('p999') },
+  { id: 'path.max', label: 'path latency max', unit: 'us', better: 'lower', key: false, get: pathLatency('max') },
+  { id: 'faults.per_s', label: 'faults per second (path and background)', unit: 'rate', better: 'higher', key: true, get: (r) => n(r.faults.per_s) },
+  { id: 'faults.p50', label: 'fault latency p50 (all faults)', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.p50) },
+  { id: 'faults.p90', label: 'fault latency p90 (all faults)', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.p90) },
+  { id: 'faults.p99', label: 'fault latency p99 (all faults)', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.p99) },
+  { id: 'faults.p999', label: 'fault latency p99.9 (all faults)', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.p999) },
+  { id: 'faults.max', label: 'fault latency max (all faults)', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.max) },
+  { id: 'faults.mean', label: 'fault latency mean (all faults)', unit: 'us', better: 'lower', key: false, get: (r) => n(r.faults.latency_us.mean) },
   { id: 'writers.per_s', label: 'mmap writers per second', unit: 'rate', better: 'higher', key: false, get: (r) => n(r.writers.per_s) },
   { id: 'writers.p50', label: 'writer latency p50', unit: 'us', better: 'lower', key: false, get: (r) => n(r.writers.latency_us.p50) },
   { id: 'writers.p99', label: 'writer latency p99', unit: 'us', better: 'lower', key: true, get: (r) => n(r.writers.latency_us.p99) },
@@ -124,15 +142,19 @@ export function toJson(ctx: ReportContext, a?: SimResult, b?: SimResult): string
 export function oneLineSummary(ctx: ReportContext, a: SimResult, b: SimResult): string {
   const p = ctx.params;
   const proc = [
-    p.threads !== undefined ? `${p.threads} threads` : '',
-    p.cpus !== undefined ? `${p.cpus} CPUs` : '',
+    p.threads !== undefined ? `${p.threads} threads running it` : '',
+    typeof p.bg_threads === 'number' && p.bg_threads > 0 ? `${p.bg_threads} faulting in the background` : '',
+    p.cpus !== undefined ? `${p.cpus} CPUs` + (typeof p.sockets === 'number' && p.sockets > 1 ? ` on ${p.sockets} sockets` : '') : '',
     p.writers_per_s !== undefined ? `${p.writers_per_s} mmap writers/s` + (p.writer_hold_us !== undefined ? ` holding ${p.writer_hold_us} us` : '') : '',
   ].filter(Boolean).join(', ');
-  const p99a = a.faults.latency_us.p99;
-  const p99b = b.faults.latency_us.p99;
+  const m = (id: string) => METRICS.find((x) => x.id === id)!;
+  const pa = group(a, 'path') ? m('path.p99') : m('faults.p99');
+  const mean = group(a, 'path') ? m('path.mean') : m('faults.mean');
+  const what = group(a, 'path') ? 'path' : 'fault';
+  const pair = (x: Metric) => `${fmtUs(x.get(a))} vs ${fmtUs(x.get(b))} (${fmtRatio(ratio(x.get(a), x.get(b)))})`;
   const rate = ratio(a.faults.per_s, b.faults.per_s);
   return `${ctx.function}() (${ctx.file}:${ctx.line}, ${ctx.kernelVersion}) simulated with ${proc || 'the default process'}: ` +
-    `${ctx.labelA} vs ${ctx.labelB}: fault p99 ${fmtUs(p99a)} vs ${fmtUs(p99b)} (${fmtRatio(ratio(p99a, p99b))}), ` +
+    `${ctx.labelA} vs ${ctx.labelB}: ${what} p99 ${pair(pa)}, mean ${pair(mean)}, ` +
     `faults/s ${fmtCount(a.faults.per_s)} vs ${fmtCount(b.faults.per_s)} (${fmtRatio(rate)}), ` +
     `mmap_lock read acquisitions ${fmtCount(a.mmap_lock.read_acquisitions)} vs ${fmtCount(b.mmap_lock.read_acquisitions)} ` +
     `[mm-lock-lens simulate, seed ${ctx.seed}]`;
@@ -148,6 +170,11 @@ export interface Distribution {
 
 function histogramOf(x: unknown): Distribution | null {
   if (!x || typeof x !== 'object') return null;
+  // The simulator's export: rows of [upper bound in us, count].
+  if (Array.isArray(x)) {
+    if (!x.length || !x.every((row) => Array.isArray(row) && row.length === 2 && typeof row[0] === 'number' && typeof row[1] === 'number' && row[1] >= 0)) return null;
+    return { edges_us: x.map((row) => row[0] as number), counts: x.map((row) => row[1] as number), fromPercentiles: false };
+  }
   const h = x as Record<string, unknown>;
   const edges = (h.edges_us ?? h.bounds_us ?? h.upper_us ?? h.le_us) as unknown;
   const counts = h.counts as unknown;
@@ -160,7 +187,8 @@ function histogramOf(x: unknown): Distribution | null {
  * when it gives one, else a coarse one spanned by the percentiles. */
 export function distribution(r: SimResult, which: 'faults' | 'writers'): Distribution | null {
   const part = r[which] as unknown as Record<string, unknown>;
-  const found = histogramOf(part.histogram) ?? histogramOf(part.latency_histogram) ?? histogramOf((r as Record<string, unknown>)[`${which}_histogram`]);
+  const top = (r as Record<string, unknown>).latency_histogram as Record<string, unknown> | undefined;
+  const found = histogramOf(top?.[which]) ?? histogramOf(part.histogram);
   if (found) return found;
   const l = r[which].latency_us;
   const total = r[which].count;

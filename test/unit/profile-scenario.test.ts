@@ -34,7 +34,8 @@ test('a fault path with vmf_anon_prepare gets the anon_vma fallback and its comp
   assert.equal(plan.set.path_lock, 'vma');
   assert.equal(plan.set.path_fallback, 'anon_vma');
   assert.equal(plan.set.anon_vma_present, false);
-  assert.equal(plan.set.anon_vma_check, 'late');
+  assert.equal(plan.set.anon_vma_check, 'auto');
+  assert.equal(plan.set.kernel_version, '6.12');
   assert.deepEqual(plan.fallbacks.map((f) => [f.line, f.kind]), [[27, 'anon_vma']]);
   assert.match(plan.fallbacks[0].why, /anon_vma/);
   assert.deepEqual(plan.comparisons.map((c) => c.id), ['per-vma', 'anon-vma-check', 'anon-vma-present', 'writers']);
@@ -42,13 +43,23 @@ test('a fault path with vmf_anon_prepare gets the anon_vma fallback and its comp
   assert.equal(early.b.set.anon_vma_check, 'early');
 });
 
-test('before 6.10 the profile is modelled with the early anonymous-only check', () => {
-  const plan = profileToScenario(profile({
-    kernelVersion: '6.8',
+test('other fallback points map onto the simulator\'s kinds, the anon_vma one first', () => {
+  const folio = profileToScenario(profile({
     entry: [{ locks: ['vma_read'], via: [] }],
-    fallbacks: [{ line: 3, kind: 'anon_vma', condition: 'vmf_anon_prepare(vmf)' }],
+    fallbacks: [{ line: 9, kind: 'vma_lock_failed', condition: '!vma' }, { line: 20, kind: 'folio_locked', condition: 'folio_lock_or_retry(folio, vmf)' }],
   }));
-  assert.equal(plan.set.anon_vma_check, 'early-anon');
+  assert.equal(folio.set.path_fallback, 'io', 'a locked folio waits, then retries under mmap_lock');
+  const both = profileToScenario(profile({
+    entry: [{ locks: ['vma_read'], via: [] }],
+    fallbacks: [{ line: 30, kind: 'io', condition: 'x' }, { line: 10, kind: 'anon_vma', condition: 'vmf_anon_prepare(vmf)' }],
+  }));
+  assert.equal(both.set.path_fallback, 'anon_vma');
+  assert.deepEqual(both.fallbacks.map((f) => f.line), [10, 30], 'rows in line order');
+  const underMmap = profileToScenario(profile({
+    entry: [{ locks: ['mmap_read'], via: [] }],
+    fallbacks: [{ line: 5, kind: 'io', condition: 'x' }],
+  }));
+  assert.equal(underMmap.set.path_fallback, 'none', 'a path already under mmap_lock has nowhere to fall back to');
 });
 
 test('a path under mmap_write_lock becomes a writer', () => {
@@ -101,6 +112,86 @@ test('variant configs layer profile, user parameters and the variant, and report
   assert.equal(b2.config.set?.writers_per_s, 500, 'x10 of the user rate');
   const perVma = plan.comparisons.find((c) => c.id === 'per-vma')!;
   const noVma = variantConfig(plan, perVma.b, {}, 1, keys);
-  assert.equal(noVma.config.set?.path_lock, 'mmap_read');
-  assert.deepEqual(noVma.dropped, ['per_vma_locks']);
+  assert.equal(noVma.config.set?.path_lock, 'vma');
+  assert.deepEqual(noVma.dropped, ['per_vma_locks'], 'a key this (made-up) scenario lacks is dropped and reported');
+});
+
+// ---- against the real simulator's `path` scenario
+
+import { listScenarios, runSimulation, validateConfig } from '../../server/src/simulator/index';
+import type { SimResult } from '../../server/src/simulator/api';
+
+const pathKeys = () => {
+  const s = listScenarios().find((x) => x.name === 'path');
+  assert.ok(s, 'the simulator has a path scenario');
+  return s.keys;
+};
+
+function simulate(plan: ReturnType<typeof profileToScenario>, side: 'a' | 'b', comparison: string, user: Record<string, number | boolean | string>): SimResult {
+  const c = plan.comparisons.find((x) => x.id === comparison)!;
+  const { config, dropped } = variantConfig(plan, c[side], user, 5, pathKeys());
+  assert.deepEqual(dropped, [], `every key of ${comparison}/${side} is a key of the path scenario`);
+  const v = validateConfig(config);
+  assert.ok(v.ok, JSON.stringify(!v.ok && v.errors));
+  return runSimulation(v.config);
+}
+
+const pathGroup = (r: SimResult) => (r.groups as { name: string; ops: number; latency_us: { p99: number; mean: number } }[]).find((g) => g.name === 'path')!;
+
+test('every comparison of every kind of path is a valid configuration of the simulator', () => {
+  const kinds: Partial<FunctionProfile>[] = [
+    { entry: [{ locks: ['vma_read'], via: [] }], fallbacks: [{ line: 2, kind: 'anon_vma', condition: 'vmf_anon_prepare(vmf)' }], needsAnonVma: true },
+    { entry: [{ locks: ['vma_read'], via: [] }], fallbacks: [{ line: 2, kind: 'other', condition: 'x' }, { line: 3, kind: 'folio_locked', condition: 'y' }, { line: 4, kind: 'vma_lock_failed', condition: 'z' }] },
+    { acquires: [{ lock: 'mmap_write', line: 2, call: 'mmap_write_lock' }] },
+    { entry: [{ locks: ['mmap_read'], via: [] }], needsAnonVma: true },
+    {},
+  ];
+  for (const k of kinds) {
+    const plan = profileToScenario(profile(k));
+    for (const c of plan.comparisons) {
+      for (const side of ['a', 'b'] as const) {
+        const { config, dropped } = variantConfig(plan, c[side], {}, 1, pathKeys());
+        assert.deepEqual(dropped, [], `${plan.pathLock} ${c.id} ${side}`);
+        const v = validateConfig(config);
+        assert.ok(v.ok, `${plan.pathLock} ${c.id} ${side}: ${JSON.stringify(!v.ok && v.errors)}`);
+      }
+    }
+  }
+});
+
+test('simulated: a path with no lock pays no lock cost, more writers or not', () => {
+  const plan = profileToScenario(profile({ function: 'helper' }));
+  const quiet = { bg_threads: 0, duration_s: 0.02 };
+  const few = simulate(plan, 'a', 'writers', quiet);
+  const many = simulate(plan, 'b', 'writers', quiet);
+  for (const r of [few, many]) {
+    assert.ok(pathGroup(r).ops > 1000, `the path ran (${pathGroup(r).ops} times)`);
+    assert.equal(r.mmap_lock.read_acquisitions, 0, 'no mmap_lock read');
+    assert.deepEqual(r.vma_lock, { success: 0, retry: 0, abort: 0, miss: 0 }, 'no per-VMA lock');
+  }
+  assert.ok(many.writers.count > 5 * few.writers.count, `writers x10 ran more writers (${few.writers.count} -> ${many.writers.count})`);
+  const ratio = pathGroup(many).latency_us.mean / pathGroup(few).latency_us.mean;
+  assert.ok(ratio < 1.1, `the path's mean latency does not follow the writers (x${ratio.toFixed(3)})`);
+});
+
+test('simulated: first touch of a VMA without anon_vma takes mmap_lock (trylock, or RETRY under writers), and a writer path takes it for write', () => {
+  const anon = profileToScenario(profile({
+    entry: [{ locks: ['vma_read'], via: [] }],
+    fallbacks: [{ line: 27, kind: 'anon_vma', condition: 'vmf_anon_prepare(vmf)' }],
+    needsAnonVma: true,
+  }));
+  const quiet = { bg_threads: 0, writers_per_s: 0, duration_s: 0.02 };
+  const first = simulate(anon, 'a', 'anon-vma-present', quiet);
+  const present = simulate(anon, 'b', 'anon-vma-present', quiet);
+  // 6.12: vmf_anon_prepare takes mmap_lock by trylock; without writers the trylock never fails.
+  assert.ok(first.mmap_lock.read_acquisitions > 0, 'first touch takes mmap_lock read');
+  assert.equal(first.vma_lock.retry, 0);
+  assert.equal(present.vma_lock.retry, 0, 'with an anon_vma it never retries');
+  assert.equal(present.mmap_lock.read_acquisitions, 0, 'nor takes mmap_lock');
+  const contended = simulate(anon, 'a', 'anon-vma-present', { bg_threads: 0, duration_s: 0.1 });
+  assert.ok(contended.vma_lock.retry > 0, `under mmap writers the trylock fails and the fault retries (${contended.vma_lock.retry})`);
+
+  const writer = profileToScenario(profile({ acquires: [{ lock: 'mmap_write', line: 2, call: 'mmap_write_lock' }] }));
+  const w = simulate(writer, 'a', 'writers', quiet);
+  assert.ok(w.mmap_lock.write_acquisitions >= pathGroup(w).ops - 16 && pathGroup(w).ops > 100, `the path's runs are write acquisitions (${w.mmap_lock.write_acquisitions} for ${pathGroup(w).ops} runs)`);
 });

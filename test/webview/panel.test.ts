@@ -163,7 +163,7 @@ describe('simulate panel in Chromium', () => {
     const png = Buffer.from(String(posted.find((m) => m.type === 'export' && m.format === 'png')!.data), 'base64');
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
     const copy = String(posted.find((m) => m.type === 'copy')!.text);
-    assert.match(copy, /^demo_anonymous_fault\(\) \(mm\/demo\.c:12, 6\.12\).*fault p99 .* vs .*seed 42\]$/);
+    assert.match(copy, /^demo_anonymous_fault\(\) \(mm\/demo\.c:12, 6\.12\).*path p99 .* vs .*seed 42\]$/);
     assert.ok(!copy.includes('\n'));
     const st = (await log()).state as { seed: number; comparison: string };
     assert.equal(st.seed, 42);

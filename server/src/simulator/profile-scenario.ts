@@ -115,21 +115,35 @@ export function pathLockOf(profile: FunctionProfile): { lock: PathLock; reason: 
   return { lock: 'none', reason: 'takes no mm lock and is entered under none: it pays no lock cost' };
 }
 
-/** The fallback that decides the path's behaviour in the model: an anon_vma
- * fallback is modelled exactly; any other point makes the path retry under
- * mmap_lock with the kind given. */
-function primaryFallback(fallbacks: FallbackRow[]): FallbackKind | 'none' {
-  if (fallbacks.length === 0) return 'none';
-  if (fallbacks.some((f) => f.kind === 'anon_vma')) return 'anon_vma';
-  return fallbacks[0].kind;
-}
+/** The `path` scenario's fallback kinds (its `path_fallback` values). */
+export type ModelFallback = 'none' | 'anon_vma' | 'no_map_pages' | 'io' | 'uffd' | 'swap' | 'hugetlb';
 
-function versionAtLeast(v: string, major: number, minor: number): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(v);
-  if (!m) return true;
-  const a = Number(m[1]);
-  const b = Number(m[2]);
-  return a > major || (a === major && b >= minor);
+/** How each kind of fallback point is modelled: most are the simulator's own
+ * kinds; a folio locked by someone else waits like I/O before the retry; a
+ * failed lock_vma_under_rcu is what mmap writers cause, which the model
+ * produces by itself; any other retry is a plain retry under mmap_lock. */
+const MODEL_FALLBACK: Record<FallbackKind, ModelFallback> = {
+  anon_vma: 'anon_vma',
+  no_map_pages: 'no_map_pages',
+  io: 'io',
+  uffd: 'uffd',
+  swap: 'swap',
+  hugetlb: 'hugetlb',
+  folio_locked: 'io',
+  vma_lock_failed: 'none',
+  other: 'no_map_pages',
+};
+
+/** The fallback that decides the path's behaviour in the model: an anon_vma
+ * fallback first (it is what the comparisons are about), else the first point. */
+function primaryFallback(fallbacks: FallbackRow[]): { kind: ModelFallback; row?: FallbackRow } {
+  const anon = fallbacks.find((f) => f.kind === 'anon_vma');
+  if (anon) return { kind: 'anon_vma', row: anon };
+  for (const f of fallbacks) {
+    const kind = MODEL_FALLBACK[f.kind];
+    if (kind !== 'none') return { kind, row: f };
+  }
+  return { kind: 'none' };
 }
 
 export function profileToScenario(profile: FunctionProfile): ProfileScenario {
@@ -138,7 +152,8 @@ export function profileToScenario(profile: FunctionProfile): ProfileScenario {
     .map((f) => ({ line: f.line, kind: f.kind, condition: f.condition, why: fallbackWhy(f.kind) }))
     .sort((x, y) => x.line - y.line);
   const needsAnonVma = profile.needsAnonVma || fallbacks.some((f) => f.kind === 'anon_vma');
-  const fallback = lock === 'vma' ? primaryFallback(fallbacks) : 'none';
+  const primary = lock === 'vma' ? primaryFallback(fallbacks) : { kind: 'none' as const };
+  const fallback = primary.kind;
   const reasons = [`${profile.function} ${reason}.`];
 
   const set: ParamSet = {
@@ -147,11 +162,13 @@ export function profileToScenario(profile: FunctionProfile): ProfileScenario {
     path_fallback: fallback,
     anon_vma_present: !needsAnonVma,
     kernel_version: profile.kernelVersion,
-    anon_vma_check: versionAtLeast(profile.kernelVersion, 6, 10) ? 'late' : 'early-anon',
+    // What the kernel version did: early-anon before 6.10, late from 6.10 (the simulator's `auto`).
+    anon_vma_check: 'auto',
   };
-  if (fallback !== 'none') {
-    const at = fallbacks.find((f) => f.kind === fallback)!;
-    reasons.push(`It can fall back at line ${at.line} (${at.condition}): modelled as a ${fallback} fallback to mmap_lock read.`);
+  if (primary.row) {
+    const at = primary.row;
+    const as = at.kind === fallback ? `an ${fallback}` : `an ${fallback} (${at.kind})`;
+    reasons.push(`It can fall back at line ${at.line} (${at.condition}): modelled as ${as} fallback to mmap_lock read in path_fallback_prob of its runs.`);
   }
   if (needsAnonVma) reasons.push('It needs an anon_vma: modelled on first touch (the VMA has none yet); compare with a VMA that already has one.');
   if (lock === 'mmap_write') reasons.push(`It holds mmap_lock for write for about ${WRITER_SERVICE_US} us per call (adjust path_service_us).`);
@@ -164,7 +181,7 @@ export function profileToScenario(profile: FunctionProfile): ProfileScenario {
       title: 'per-VMA lock vs mmap_lock only',
       question: 'What do per-VMA locks buy this path under this process?',
       a: asWritten,
-      b: { label: 'without per-VMA locks', set: { path_lock: 'mmap_read', path_fallback: 'none', per_vma_locks: false } },
+      b: { label: 'without per-VMA locks', set: { per_vma_locks: false } },
     });
   }
   if (needsAnonVma && lock === 'vma') {
