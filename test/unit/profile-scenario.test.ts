@@ -62,6 +62,21 @@ test('other fallback points map onto the simulator\'s kinds, the anon_vma one fi
   assert.equal(underMmap.set.path_fallback, 'none', 'a path already under mmap_lock has nowhere to fall back to');
 });
 
+test('a fault handler with no known caller is placed under the per-VMA lock by what it drops and where it falls back', () => {
+  // The analysis' answer for a helper like the fixture's good_anon_fault: vmf_anon_prepare may drop the VMA lock.
+  const drops = profileToScenario(profile({
+    releases: [{ lock: 'vma_read', line: 15, call: 'vmf_anon_prepare' }],
+    fallbacks: [{ line: 15, kind: 'anon_vma', condition: 'vmf_anon_prepare(vmf): !vma->anon_vma && !mmap_read_trylock(vma->vm_mm)' }],
+    needsAnonVma: true,
+  }));
+  assert.equal(drops.set.path_lock, 'vma');
+  assert.equal(drops.set.path_fallback, 'anon_vma');
+  assert.match(drops.reasons[0], /drops a per-VMA read lock it did not take \(vmf_anon_prepare, line 15\)/);
+  const fallsBack = profileToScenario(profile({ fallbacks: [{ line: 4, kind: 'no_map_pages', condition: 'vmf_can_call_fault(vmf)' }] }));
+  assert.equal(fallsBack.set.path_lock, 'vma');
+  assert.equal(fallsBack.set.path_fallback, 'no_map_pages');
+});
+
 test('a path under mmap_write_lock becomes a writer', () => {
   const taken = profileToScenario(profile({
     function: 'do_mprotect_pkey',

@@ -93,10 +93,15 @@ function has(list: LockName[], lock: LockName): boolean {
   return list.includes(lock);
 }
 
-/** Which lock the path runs under, from where it is entered and what it takes. */
+/** Fallback kinds that exist only for a fault handled under the per-VMA lock. */
+const VMA_FAULT_FALLBACKS = new Set<FallbackKind>(['anon_vma', 'no_map_pages', 'uffd', 'swap', 'folio_locked', 'io', 'hugetlb']);
+
+/** Which lock the path runs under, from where it is entered, what it takes,
+ * what it drops without taking (it was entered holding it), and its fallbacks. */
 export function pathLockOf(profile: FunctionProfile): { lock: PathLock; reason: string } {
   const acquired = profile.acquires.map((e) => e.lock);
   const entries = profile.entry.map((e) => e.locks);
+  const droppedHeld = (lock: LockName) => profile.releases.find((e) => e.lock === lock && !has(acquired, lock));
   if (has(acquired, 'mmap_write')) {
     const at = profile.acquires.find((e) => e.lock === 'mmap_write')!;
     return { lock: 'mmap_write', reason: `takes mmap_lock for write (${at.call}, line ${at.line}): the path is an mmap writer` };
@@ -104,14 +109,20 @@ export function pathLockOf(profile: FunctionProfile): { lock: PathLock; reason: 
   if (entries.length > 0 && entries.every((locks) => has(locks, 'mmap_write'))) {
     return { lock: 'mmap_write', reason: 'every caller holds mmap_lock for write: the path runs as an mmap writer' };
   }
-  if (has(acquired, 'vma_read') || entries.some((locks) => has(locks, 'vma_read'))) {
-    const how = has(acquired, 'vma_read') ? 'takes the per-VMA read lock' : 'is entered under the per-VMA read lock';
-    return { lock: 'vma', reason: `${how}, with mmap_lock read as the fallback` };
+  if (has(acquired, 'vma_read')) return { lock: 'vma', reason: 'takes the per-VMA read lock, with mmap_lock read as the fallback' };
+  if (entries.some((locks) => has(locks, 'vma_read'))) return { lock: 'vma', reason: 'is entered under the per-VMA read lock, with mmap_lock read as the fallback' };
+  const dropsVma = droppedHeld('vma_read');
+  if (dropsVma) {
+    return { lock: 'vma', reason: `drops a per-VMA read lock it did not take (${dropsVma.call}, line ${dropsVma.line}): it runs under the per-VMA lock, with mmap_lock read as the fallback` };
   }
-  if (has(acquired, 'mmap_read') || entries.some((locks) => has(locks, 'mmap_read'))) {
-    const how = has(acquired, 'mmap_read') ? 'takes mmap_lock for read' : 'is entered under mmap_lock read';
-    return { lock: 'mmap_read', reason: `${how} (no per-VMA lock)` };
+  const faultFallback = entries.length === 0 ? profile.fallbacks.find((f) => VMA_FAULT_FALLBACKS.has(f.kind)) : undefined;
+  if (faultFallback) {
+    return { lock: 'vma', reason: `has no known caller, but its fallback at line ${faultFallback.line} (${faultFallback.kind}) exists only in a fault under the per-VMA lock: modelled so, with mmap_lock read as the fallback` };
   }
+  if (has(acquired, 'mmap_read')) return { lock: 'mmap_read', reason: 'takes mmap_lock for read (no per-VMA lock)' };
+  if (entries.some((locks) => has(locks, 'mmap_read'))) return { lock: 'mmap_read', reason: 'is entered under mmap_lock read (no per-VMA lock)' };
+  const dropsMmap = droppedHeld('mmap_read');
+  if (dropsMmap) return { lock: 'mmap_read', reason: `drops mmap_lock read it did not take (${dropsMmap.call}, line ${dropsMmap.line}): it runs under mmap_lock read` };
   return { lock: 'none', reason: 'takes no mm lock and is entered under none: it pays no lock cost' };
 }
 
@@ -241,7 +252,9 @@ export function variantConfig(
   for (const [k, v] of Object.entries(variant.set)) {
     if (k === 'writers_scale') {
       const fallback = keys?.find((s) => s.key === 'writers_per_s')?.default;
-      const base = typeof set.writers_per_s === 'number' ? set.writers_per_s : typeof fallback === 'number' ? fallback : undefined;
+      // The user's rate may still be text (CLI --set); the simulator validates it later.
+      const given = typeof set.writers_per_s === 'string' && set.writers_per_s.trim() !== '' ? Number(set.writers_per_s) : set.writers_per_s;
+      const base = typeof given === 'number' && Number.isFinite(given) ? given : typeof fallback === 'number' ? fallback : undefined;
       if (base !== undefined) set.writers_per_s = base * Number(v);
       else set.writers_scale = v;
     } else {
