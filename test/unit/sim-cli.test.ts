@@ -67,7 +67,7 @@ test('simulate usage and configuration errors exit 2 with a clear message', () =
   const missing = cli('--config', '/nonexistent/c.json');
   assert.equal(missing.code, 2);
   assert.match(missing.err, /cannot read/);
-  const prof = cli('--profile', 'mm/memory.c:do_anonymous_page');
+  const prof = cli('--profile', '/nonexistent/mm/memory.c:do_anonymous_page');
   assert.equal(prof.code, 2);
-  assert.match(prof.err, /--profile mm\/memory.c:do_anonymous_page: .*not available yet/);
+  assert.match(prof.err, /--profile \/nonexistent\/mm\/memory.c:do_anonymous_page: .*no such file/);
 });

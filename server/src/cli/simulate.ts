@@ -12,7 +12,9 @@ const USAGE = `usage: mm-lock-lens simulate [--scenario NAME | --config FILE.jso
 
   --scenario NAME      a scenario (see --list); default seed-text
   --config FILE.json   {"scenario": NAME, "seed": N, "set": {KEY: VALUE}}; --seed and --set override it
-  --profile FILE:FUNC  simulate the lock profile of a kernel function (the "simulate this path" feature)
+  --profile FILE:FUNC  simulate the lock profile of a kernel function (the "simulate this path" feature):
+                       runs the variants the profile makes meaningful and prints them side by side
+  --compare ID         with --profile: run only that comparison (its two variants, with their ratio)
   --seed N             PRNG seed (same seed, same result); default 1
   --set KEY=VALUE      set a scenario key (repeatable)
   --format text|json   output format; default text
@@ -21,19 +23,11 @@ const USAGE = `usage: mm-lock-lens simulate [--scenario NAME | --config FILE.jso
 
 class UsageError extends Error {}
 
-/**
- * Hook for `--profile FILE:FUNCTION` (issue 5, owned by the "simulate this
- * path" work): turns a function's lock profile into a `path` scenario
- * configuration. Until it is implemented it is a usage error.
- */
-export async function resolveProfile(spec: string): Promise<SimConfigInput> {
-  throw new UsageError(`--profile ${spec}: simulating a function's lock profile is not available yet (it comes with the "simulate this path" feature); use --scenario path with --set path_lock=... instead`);
-}
-
 interface Options {
   scenario?: string;
   config?: string;
   profile?: string;
+  compare?: string;
   seed?: string;
   set: Array<[string, string]>;
   format: 'text' | 'json';
@@ -58,6 +52,7 @@ function parseArgs(argv: string[]): Options {
       case '--scenario': o.scenario = take(); break;
       case '--config': o.config = take(); break;
       case '--profile': o.profile = take(); break;
+      case '--compare': o.compare = take(); break;
       case '--seed': o.seed = take(); break;
       case '--set': {
         const kv = take();
@@ -79,6 +74,7 @@ function parseArgs(argv: string[]): Options {
   }
   const sources = [o.scenario, o.config, o.profile].filter((x) => x !== undefined).length;
   if (sources > 1) throw new UsageError('--scenario, --config and --profile are exclusive: give one');
+  if (o.compare !== undefined && o.profile === undefined) throw new UsageError('--compare goes with --profile');
   return o;
 }
 
@@ -167,7 +163,9 @@ export async function main(argv: string[]): Promise<number> {
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`--config ${opts.config}: expected an object {"scenario": NAME, "seed": N, "set": {KEY: VALUE}}`);
       input = parsed as SimConfigInput;
     } else if (opts.profile !== undefined) {
-      input = await resolveProfile(opts.profile);
+      if (opts.seed !== undefined && !/^\d+$/.test(opts.seed)) throw new UsageError(`--seed ${opts.seed}: expected a non-negative integer`);
+      const { runProfile } = await import('./simulate-profile');
+      return await runProfile(opts.profile, { seed: opts.seed === undefined ? undefined : Number(opts.seed), set: Object.fromEntries(opts.set), format: opts.format, compare: opts.compare });
     } else {
       input = { scenario: opts.scenario ?? 'seed-text' };
     }
