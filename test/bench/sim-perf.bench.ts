@@ -22,6 +22,7 @@ const M = (x: number): string => (x / 1e6).toFixed(2);
 // Warm the JIT once, as a long-running worker or CLI run would be.
 run('mm1', { count: 100_000 });
 run('pft', { threads: 16, duration_s: 0.005 });
+run('seed-text', { threads: 1000, text_mb: 40, anon_vma_check: 'early' });
 
 console.log('events per second');
 const cases: Array<[string, string, Record<string, number | string | boolean>]> = [
