@@ -103,6 +103,8 @@ export class Engine {
   private rqLen = 0;
   private coresPerSocket: number;
   private coreFaulting: Int32Array;
+  private cpuCore: Int32Array;
+  private cpuSocket: Int32Array;
   private socketCores: Int32Array;
 
   // Lock words (cache lines): 0 = mmap_lock, 1 + v = VMA v's lock.
@@ -163,6 +165,12 @@ export class Engine {
     const cores = Math.max(1, Math.floor(spec.cpus / smt));
     this.coresPerSocket = Math.max(1, Math.ceil(cores / Math.max(1, spec.sockets)));
     this.coreFaulting = new Int32Array(cores + 1);
+    this.cpuCore = new Int32Array(Math.max(1, spec.cpus));
+    this.cpuSocket = new Int32Array(Math.max(1, spec.cpus));
+    for (let c = 0; c < spec.cpus; c++) {
+      this.cpuCore[c] = smt > 1 ? Math.floor(c / smt) : c;
+      this.cpuSocket[c] = Math.floor(this.cpuCore[c] / this.coresPerSocket);
+    }
     this.socketCores = new Int32Array(Math.max(1, spec.sockets) + 1);
     // Free CPUs in the order Linux's idle balancing fills them: one core per
     // socket in turn, siblings last. A stack: the last pushed is taken first.
@@ -286,8 +294,8 @@ export class Engine {
 
   // ---- CPUs ----------------------------------------------------------------
 
-  private coreOf(c: number): number { return this.spec.smt > 1 ? (c / this.spec.smt) | 0 : c; }
-  private socketOf(c: number): number { return (this.coreOf(c) / this.coresPerSocket) | 0; }
+  private coreOf(c: number): number { return this.cpuCore[c]; }
+  private socketOf(c: number): number { return this.cpuSocket[c]; }
 
   private uncoreInc(t: number): void {
     const c = this.cpu[t];
