@@ -37,7 +37,10 @@ test('a fault path with vmf_anon_prepare gets the anon_vma fallback and its comp
   assert.equal(plan.set.anon_vma_check, 'auto');
   assert.equal(plan.set.kernel_version, '6.12');
   assert.deepEqual(plan.fallbacks.map((f) => [f.line, f.kind]), [[27, 'anon_vma']]);
-  assert.match(plan.fallbacks[0].why, /anon_vma/);
+  // The catalogue's text for vmf_anon_prepare in 6.12: the trylock, then RETRY.
+  assert.match(plan.fallbacks[0].why, /mmap_read_trylock\(\)/);
+  assert.match(profileToScenario({ ...p, kernelVersion: '6.8' }).fallbacks[0].why, /cannot be prepared: it drops the VMA lock/, '6.7-6.9 text');
+  assert.match(profileToScenario({ ...p, fallbacks: [{ line: 3, kind: 'anon_vma', condition: 'my_helper(vmf)' }] }).fallbacks[0].why, /anon_vma/, 'a call the catalogue does not know gets the kind\'s text');
   assert.deepEqual(plan.comparisons.map((c) => c.id), ['per-vma', 'anon-vma-check', 'anon-vma-present', 'writers']);
   const early = plan.comparisons.find((c) => c.id === 'anon-vma-check')!;
   assert.equal(early.b.set.anon_vma_check, 'early');

@@ -7,6 +7,7 @@
  * tests. It decides only *which* keys of the `path` scenario describe the
  * path; the simulator owns their meaning, defaults and ranges.
  */
+import { catalogueFor } from '../catalogue';
 import type { FallbackKind, FunctionProfile, LockName } from '../core/types';
 import type { KeySpec, SimConfigInput } from './api';
 
@@ -64,7 +65,7 @@ export const UNLOCKED_SERVICE_US = 1.1;
 export const WRITER_SERVICE_US = 10;
 
 /** Why each fallback kind returns VM_FAULT_RETRY under the per-VMA lock
- * (the primer's section 4; same wording as the catalogue's hover texts). */
+ * (the primer's section 4), for a point whose call the catalogue does not know. */
 const FALLBACK_WHY: Record<FallbackKind, string> = {
   anon_vma:
     'The VMA has no anon_vma yet. Setting one up (__anon_vma_prepare) looks at neighbouring VMAs, which only mmap_lock protects: ' +
@@ -85,7 +86,19 @@ const FALLBACK_WHY: Record<FallbackKind, string> = {
   other: 'This point returns VM_FAULT_RETRY under the per-VMA lock; the fault is retried under mmap_lock read.',
 };
 
-export function fallbackWhy(kind: FallbackKind): string {
+/** The catalogue's text for the call that decides a fallback point (its
+ * condition starts with the call, e.g. `vmf_anon_prepare(vmf): ...`), for the
+ * profile's kernel version; else the kind's general text. */
+export function fallbackWhy(kind: FallbackKind, condition = '', kernelVersion = ''): string {
+  const call = /^\s*([A-Za-z_]\w*)\s*\(/.exec(condition)?.[1];
+  if (call) {
+    try {
+      const text = catalogueFor(kernelVersion).hover(call)?.hover;
+      if (text) return text;
+    } catch {
+      // An unknown version or call: the general text below.
+    }
+  }
   return FALLBACK_WHY[kind] ?? FALLBACK_WHY.other;
 }
 
@@ -160,7 +173,7 @@ function primaryFallback(fallbacks: FallbackRow[]): { kind: ModelFallback; row?:
 export function profileToScenario(profile: FunctionProfile): ProfileScenario {
   const { lock, reason } = pathLockOf(profile);
   const fallbacks: FallbackRow[] = profile.fallbacks
-    .map((f) => ({ line: f.line, kind: f.kind, condition: f.condition, why: fallbackWhy(f.kind) }))
+    .map((f) => ({ line: f.line, kind: f.kind, condition: f.condition, why: fallbackWhy(f.kind, f.condition, profile.kernelVersion) }))
     .sort((x, y) => x.line - y.line);
   const needsAnonVma = profile.needsAnonVma || fallbacks.some((f) => f.kind === 'anon_vma');
   const primary = lock === 'vma' ? primaryFallback(fallbacks) : { kind: 'none' as const };
