@@ -156,3 +156,11 @@ test('extra chart data stays small and bounded', () => {
   const h = r.latency_histogram as { faults: Array<[number, number]> };
   assert.equal(h.faults.reduce((a, [, c]) => a + c, 0), r.faults.count);
 });
+
+test('threads beyond the CPUs wait for one: throughput is bounded by the CPU count', () => {
+  const rate = (cpus: number): number => runSimulation(cfg('path', { path_lock: 'none', threads: 8, cpus, path_think_us: 0, path_service_us: 10, bg_threads: 0, writers_per_s: 0, duration_s: 0.05 })).faults.per_s;
+  const two = rate(2), eight = rate(8);
+  // Service is 10 us of CPU: 2 CPUs give about 200,000 ops/s, 8 CPUs about 800,000.
+  assert.ok(Math.abs(two - 200_000) / 200_000 < 0.05, `2 CPUs: ${two}/s`);
+  assert.ok(Math.abs(eight - 800_000) / 800_000 < 0.05, `8 CPUs: ${eight}/s`);
+});

@@ -437,7 +437,7 @@ export class Engine {
     const c = this.cpu[t];
     if (c >= 0) {
       if (this.spec.smt === 2 && this.cpuThread[c ^ 1] >= 0) x *= costs.smtFactor;
-      if (costs.uncoreBeta > 0) {
+      if (costs.uncoreBeta > 0 && (this.flags[t] & F_IN_FAULT)) {
         const k = this.socketCores[this.socketOf(c)];
         if (k > 1) x *= 1 + costs.uncoreBeta * (k - 1);
       }
@@ -519,6 +519,12 @@ export class Engine {
     if (h < 0) return;
     if (this.flags[h] & F_WRITER) {
       if (this.rcount === 0 && this.wowner < 0 && !(this.flags[h] & F_WOKEN)) {
+        if (this.unlimited && this.spec.costs.wakeUs === 0) {
+          // Pure queueing (mm1): the woken writer runs at this very instant; no event needed.
+          this.cpu[h] = -2;
+          this.grantWrite(h);
+          return;
+        }
         this.flags[h] |= F_WOKEN;
         this.runOn(h, PH_W_RETRY, 0, true);
       }
@@ -688,11 +694,13 @@ export class Engine {
     this.mixIdx[t] = mi;
     this.fkind[t] = m.kind;
     this.vma[t] = m.own ? m.vmaLo + (this.idxInGroup[t] % (m.vmaHi - m.vmaLo)) : m.vmaLo + (m.vmaHi > m.vmaLo + 1 ? this.rng.int(m.vmaHi - m.vmaLo) : 0);
-    let f = (this.flags[t] | F_IN_FAULT) & ~(F_IO_DONE | F_NEED_IO | F_FORCED);
+    // Memory/uncore contention (uncoreBeta) is a property of page faults, not of path operations.
+    const isFault = m.kind !== FaultKind.MmapReadOp && m.kind !== FaultKind.NoLockOp;
+    let f = (isFault ? this.flags[t] | F_IN_FAULT : this.flags[t]) & ~(F_IO_DONE | F_NEED_IO | F_FORCED);
     if (m.ioProb > 0 && this.rng.next() < m.ioProb) f |= F_NEED_IO;
     if (m.forcedRetryProb && m.forcedRetry && this.rng.next() < m.forcedRetryProb) f |= F_FORCED;
     this.flags[t] = f;
-    this.uncoreInc(t);
+    if (isFault) this.uncoreInc(t);
     if (m.kind === FaultKind.NoLockOp) {
       this.tl(t, TL_NOLOCK);
       this.sched(t, PH_NOLOCK_END, this.now + this.svc(t, m.serviceUs));
