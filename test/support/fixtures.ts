@@ -39,8 +39,15 @@ export function parseFixture(text: string): FixtureExpectation {
   return { kernelVersion: version?.[1], expected };
 }
 
-/** Every .c file below test/fixtures/, sorted, as paths relative to the repo root. */
-export function listFixtures(dir = fixturesDir): string[] {
+/** The fixture folders written in the expectation format (others, e.g. simulate/, serve other tests). */
+export const EXPECTATION_DIRS = ['rules', 'versions', 'parsing', 'core'];
+
+/** Every .c file below the expectation folders of test/fixtures/, sorted, as paths relative to the repo root. */
+export function listFixtures(): string[] {
+  return EXPECTATION_DIRS.flatMap((d) => listCFiles(join(fixturesDir, d)));
+}
+
+function listCFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
