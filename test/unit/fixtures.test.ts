@@ -6,13 +6,16 @@
  * Cases the engine does not get right yet are listed, with the reason, in
  * test/fixtures/known-gaps.json: the expectation itself stays as written.
  * A listed gap that no longer shows fails the test too, so the list shrinks
- * as the engine catches up.
+ * as the engine catches up. Expectations of a rule that is not registered
+ * yet (server/src/rules/index.ts) are set aside and counted as a todo; they
+ * bind as soon as the rule exists.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RULES } from '../../server/src/rules';
 import { cliPath, diffFindings, fixturesDir, listFixtures, parseFixture, repoRoot, type CheckJson, type LineRule } from '../support/fixtures';
 
 const knownGapsPath = join(fixturesDir, 'known-gaps.json');
@@ -68,11 +71,16 @@ test('there is a fixture for every rule, and every fixture names only known rule
   }
 });
 
-test('every fixture gives exactly the findings its expect comments name', async () => {
+test('every fixture gives exactly the findings its expect comments name', async (t) => {
   assert.ok(existsSync(cliPath), 'dist/cli.js is missing: run the build first');
   assert.ok(fixtures.length > 0, 'no fixtures found');
+  const implemented = new Set(RULES.map((r) => r.id));
+  let pending = 0;
   const results = await pool(fixtures, 2, async (f) => {
-    const { kernelVersion, expected } = parseFixture(readFileSync(join(repoRoot, f), 'utf8'));
+    const parsed = parseFixture(readFileSync(join(repoRoot, f), 'utf8'));
+    const kernelVersion = parsed.kernelVersion;
+    const expected = parsed.expected.filter((e) => implemented.has(e.rule));
+    pending += parsed.expected.length - expected.length;
     const out = await checkJson(f, kernelVersion);
     const actual: LineRule[] = [];
     const messages = new Map<string, string>();
@@ -92,4 +100,5 @@ test('every fixture gives exactly the findings its expect comments name', async 
   if (unexpected.length) report.push(`${unexpected.length} fixture line(s) differ:`, ...unexpected.map((d) => `  ${d}`));
   if (fixed.length) report.push(`${fixed.length} known gap(s) no longer show; remove them from test/fixtures/known-gaps.json:`, ...fixed.map((d) => `  ${d}`));
   assert.ok(report.length === 0, report.join('\n'));
+  if (pending) t.todo(`${pending} expectation(s) of rules not registered yet`);
 });
