@@ -45,8 +45,8 @@ function parseArgs(argv: string[]): Args {
   return { file: pos[0]!, fn: pos[1]!, format, root, version };
 }
 
-/** The files analysed with FILE by default. */
-function defaultScope(file: string): { files: SourceFile[]; makefile?: string } {
+/** The files analysed with FILE by default (also `simulate --profile`'s scope). */
+export function defaultScope(file: string): { files: SourceFile[]; makefile?: string } {
   const top = findKernelTop(file);
   const dir = path.dirname(file);
   const out: SourceFile[] = [];
