@@ -164,3 +164,17 @@ test('threads beyond the CPUs wait for one: throughput is bounded by the CPU cou
   assert.ok(Math.abs(two - 200_000) / 200_000 < 0.05, `2 CPUs: ${two}/s`);
   assert.ok(Math.abs(eight - 800_000) / 800_000 < 0.05, `8 CPUs: ${eight}/s`);
 });
+
+test('writer kinds (mmap, munmap, mprotect, brk) run with their own rates and holds; brk locks only the heap VMA', () => {
+  const r = runSimulation(cfg('path', { writers_per_s: 0, mmap_per_s: 1000, munmap_per_s: 500, mprotect_per_s: 300, brk_per_s: 2000, brk_hold_us: 50, bg_threads: 0, duration_s: 0.2 }));
+  const groups = r.groups as Array<{ name: string; completed: number }>;
+  const names = groups.map((g) => g.name);
+  for (const k of ['mmap', 'munmap', 'mprotect', 'brk']) assert.ok(names.includes(k), k);
+  const writerOps = groups.filter((g) => ['mmap', 'munmap', 'mprotect', 'brk'].includes(g.name)).reduce((a, g) => a + g.completed, 0);
+  assert.equal(r.writers.count, writerOps);
+  assert.ok(Math.abs(groups.find((g) => g.name === 'brk')!.completed / 0.2 - 2000) < 300);
+  // brk write-locks VMA 0 (the heap): the path's runs there abort while brk holds it.
+  const other = runSimulation(cfg('path', { writers_per_s: 0, brk_per_s: 5000, brk_hold_us: 100, vma_count: 2, bg_threads: 0, duration_s: 0.1 }));
+  assert.ok((other.fallbacks as Record<string, number>).write_locked > 0, 'path runs on VMA 0 meet brk');
+  assert.match(errorsOf({ scenario: 'path', set: { munmap_per_s: 20000, munmap_hold_us: 50 } })[0].message, /would hold mmap_lock 1\.\d\d of the time: must stay below 0.95/);
+});
