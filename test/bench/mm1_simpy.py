@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The same M/M/1 (or M/D/1) queue as the simulator's `mm1` scenario, in SimPy 2
 (Debian: apt-get install python3-simpy). Prints one JSON line: customers,
-wall seconds, mean wait (us). Usage: mm1_simpy.py COUNT RATE_PER_S HOLD_US [det]"""
+wall and CPU seconds, mean wait (us). Usage: mm1_simpy.py COUNT RATE_PER_S HOLD_US [det]"""
 import json
 import random
 import sys
@@ -45,9 +45,11 @@ def main():
     s = Source()
     activate(s, s.generate(lock))
     t0 = time.perf_counter()
+    c0 = time.process_time()
     simulate(until=1e18)
     wall = time.perf_counter() - t0
-    print(json.dumps({'customers': Stats.done, 'wall_s': wall, 'mean_wait_us': Stats.waits / max(1, Stats.done)}))
+    cpu = time.process_time() - c0
+    print(json.dumps({'customers': Stats.done, 'wall_s': wall, 'cpu_s': cpu, 'mean_wait_us': Stats.waits / max(1, Stats.done)}))
 
 
 if __name__ == '__main__':

@@ -3,7 +3,7 @@
 // 35 are predictions. `npm run bench sim-fidelity` prints the whole table.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { fidelityTable, FidelityCell, PFT_THREADS } from '../bench/pft-table';
+import { fidelityTable, FidelityCell, PFT_THREADS, simulatePft } from '../bench/pft-table';
 
 let cells: FidelityCell[] | undefined;
 function table(): FidelityCell[] {
@@ -42,4 +42,14 @@ test('pft shape: a VMA per thread with per-VMA locks keeps scaling', () => {
   for (let i = 1; i < r.length; i++) assert.ok(r[i] > r[i - 1], `${PFT_THREADS[i]} threads: ${r[i]} after ${r[i - 1]}`);
   assert.ok(at(3, 128) > 2.4 * at(2, 128), 'far beyond the mmap_lock ceiling');
   assert.ok(at(3, 128) > 1.3 * at(3, 48), 'still growing past 48 threads');
+});
+
+test('pft: the 6.15+ refcount per-VMA lock is cheaper on a contended VMA (primer: +11-15 % at 21-56 threads)', () => {
+  const row = { name: 'one shared VMA, per-VMA', vmaPerThread: false, perVma: true, measured: [] };
+  const old = simulatePft(row, 56, 0.005, { kernel_version: '6.14' });
+  const refcount = simulatePft(row, 56, 0.005, { kernel_version: '6.15' });
+  const gain = refcount / old - 1;
+  assert.ok(gain > 0.08 && gain < 0.2, `6.15 vs 6.14 at 56 threads: ${(gain * 100).toFixed(1)} %`);
+  const one = simulatePft(row, 1, 0.005, { kernel_version: '6.15' }) / simulatePft(row, 1, 0.005, { kernel_version: '6.14' });
+  assert.ok(Math.abs(one - 1) < 0.02, 'no gain without contention');
 });

@@ -124,3 +124,14 @@ test('a writer waits in vma_start_write for the VMA readers to drain', () => {
   assert.equal(e.vmaCounters.abort, 1);
   assert.ok(endOf(e, 'f', 1) >= 80 + 50);
 });
+
+test('a VMA replaced between the RCU walk and the trylock is a VMA_LOCK_MISS, and the walk is redone', () => {
+  // The writer write-locks VMA 0 and replaces it (munmap + mmap) at 12; the fault's walk runs 10..15.
+  const f: GroupSpec = { name: 'f', kind: 'script', threads: 0, thinkUs: 0, ratePerUs: 0, maxArrivals: 0, starts: [10], op: { type: 'fault', mix: [{ weight: 1, kind: FaultKind.AnonRead, vmaLo: 0, vmaHi: 1, serviceUs: 1, ioProb: 0 }] } };
+  const w: GroupSpec = { name: 'w', kind: 'script', threads: 0, thinkUs: 0, ratePerUs: 0, maxArrivals: 0, starts: [0], op: { type: 'write', writer: { holdUs: 12, holdDist: 'det', vmaLo: 0, vmaHi: 1, vmasLocked: 1, replaceProb: 1 } } };
+  const e = run(spec([f, w], {}, { lookupUs: 5 }));
+  assert.equal(e.vmaCounters.miss, 1);
+  assert.equal(e.vmaCounters.success, 1);
+  assert.equal(e.vmaCounters.abort, 0);
+  assert.equal(endOf(e, 'f', 0), 21);
+});

@@ -156,3 +156,25 @@ test('extra chart data stays small and bounded', () => {
   const h = r.latency_histogram as { faults: Array<[number, number]> };
   assert.equal(h.faults.reduce((a, [, c]) => a + c, 0), r.faults.count);
 });
+
+test('threads beyond the CPUs wait for one: throughput is bounded by the CPU count', () => {
+  const rate = (cpus: number): number => runSimulation(cfg('path', { path_lock: 'none', threads: 8, cpus, path_think_us: 0, path_service_us: 10, bg_threads: 0, writers_per_s: 0, duration_s: 0.05 })).faults.per_s;
+  const two = rate(2), eight = rate(8);
+  // Service is 10 us of CPU: 2 CPUs give about 200,000 ops/s, 8 CPUs about 800,000.
+  assert.ok(Math.abs(two - 200_000) / 200_000 < 0.05, `2 CPUs: ${two}/s`);
+  assert.ok(Math.abs(eight - 800_000) / 800_000 < 0.05, `8 CPUs: ${eight}/s`);
+});
+
+test('writer kinds (mmap, munmap, mprotect, brk) run with their own rates and holds; brk locks only the heap VMA', () => {
+  const r = runSimulation(cfg('path', { writers_per_s: 0, mmap_per_s: 1000, munmap_per_s: 500, mprotect_per_s: 300, brk_per_s: 2000, brk_hold_us: 50, bg_threads: 0, duration_s: 0.2 }));
+  const groups = r.groups as Array<{ name: string; completed: number }>;
+  const names = groups.map((g) => g.name);
+  for (const k of ['mmap', 'munmap', 'mprotect', 'brk']) assert.ok(names.includes(k), k);
+  const writerOps = groups.filter((g) => ['mmap', 'munmap', 'mprotect', 'brk'].includes(g.name)).reduce((a, g) => a + g.completed, 0);
+  assert.equal(r.writers.count, writerOps);
+  assert.ok(Math.abs(groups.find((g) => g.name === 'brk')!.completed / 0.2 - 2000) < 300);
+  // brk write-locks VMA 0 (the heap): the path's runs there abort while brk holds it.
+  const other = runSimulation(cfg('path', { writers_per_s: 0, brk_per_s: 5000, brk_hold_us: 100, vma_count: 2, bg_threads: 0, duration_s: 0.1 }));
+  assert.ok((other.fallbacks as Record<string, number>).write_locked > 0, 'path runs on VMA 0 meet brk');
+  assert.match(errorsOf({ scenario: 'path', set: { munmap_per_s: 20000, munmap_hold_us: 50 } })[0].message, /would hold mmap_lock 1\.\d\d of the time: must stay below 0.95/);
+});

@@ -128,6 +128,9 @@ export class Engine {
   private groups: GroupState[] = [];
   private boundedLeft = 0;
   private perVma: boolean;
+  /** Per-VMA lock-word cost factor: 6.15+ (vm_refcnt in the VMA itself) is cheaper. */
+  private vmaFactor: number;
+  private refcountVma: boolean;
 
   // Statistics.
   readonly faultLat = new LatencyHistogram();
@@ -154,6 +157,8 @@ export class Engine {
     this.rng = new Rng(seed);
     this.unlimited = spec.cpus === 0;
     this.perVma = spec.perVmaLocks && spec.kernel >= 604;
+    this.refcountVma = spec.kernel >= 615;
+    this.vmaFactor = spec.costs.vmaLineFactor * (this.refcountVma ? spec.costs.vmaRefcountFactor : 1);
     this.horizonUs = horizonUs;
     this.opLog = spec.logOps ? [] : undefined;
     this.bucketUs = horizonUs / THROUGHPUT_BUCKETS;
@@ -432,7 +437,7 @@ export class Engine {
     const c = this.cpu[t];
     if (c >= 0) {
       if (this.spec.smt === 2 && this.cpuThread[c ^ 1] >= 0) x *= costs.smtFactor;
-      if (costs.uncoreBeta > 0) {
+      if (costs.uncoreBeta > 0 && (this.flags[t] & F_IN_FAULT)) {
         const k = this.socketCores[this.socketOf(c)];
         if (k > 1) x *= 1 + costs.uncoreBeta * (k - 1);
       }
@@ -514,6 +519,12 @@ export class Engine {
     if (h < 0) return;
     if (this.flags[h] & F_WRITER) {
       if (this.rcount === 0 && this.wowner < 0 && !(this.flags[h] & F_WOKEN)) {
+        if (this.unlimited && this.spec.costs.wakeUs === 0) {
+          // Pure queueing (mm1): the woken writer runs at this very instant; no event needed.
+          this.cpu[h] = -2;
+          this.grantWrite(h);
+          return;
+        }
         this.flags[h] |= F_WOKEN;
         this.runOn(h, PH_W_RETRY, 0, true);
       }
@@ -524,6 +535,8 @@ export class Engine {
 
   /** Grants the lock to up to MAX_READERS_WAKEUP queued readers, skipping writers (phase-fair). */
   private wakeReaders(): void {
+    // The head reader gets the lock now: a handoff it set is consumed.
+    if (this.wqHead >= 0 && !(this.flags[this.wqHead] & F_WRITER)) this.handoff = false;
     let u = this.wqHead;
     let n = 0;
     const max = this.spec.costs.maxReadersWakeup;
@@ -595,7 +608,8 @@ export class Engine {
         this.vmaWriteLocked[v] = 1;
         this.breakdown.vma_write_drain += this.now - this.reqTime[w];
         this.wPos[w]++;
-        this.sched(w, PH_W_VMA_NEXT, this.now + this.lineOp(1 + v, w, 2 * this.spec.costs.vmaLineFactor));
+        if (this.refcountVma) this.runOn(w, PH_W_VMA_NEXT, 0, true);
+        else this.sched(w, PH_W_VMA_NEXT, this.now + this.lineOp(1 + v, w, 2 * this.vmaFactor));
       }
     }
   }
@@ -608,12 +622,15 @@ export class Engine {
       const v = this.wVmas[base + this.wPos[t]];
       if (this.vmaWriteLocked[v]) { this.wPos[t]++; continue; }
       if (this.vmaReaders[v] > 0) {
+        // 6.4-6.14: down_write on vm_lock (the writer spins on the reader-owned rwsem; readers
+        // hold it for microseconds). 6.15+: __vma_enter_locked sleeps in rcuwait.
         this.vmaWriterWait[v] = t;
         this.reqTime[t] = this.now;
+        if (this.refcountVma) this.releaseCpu(t);
         return;
       }
       this.vmaWriteLocked[v] = 1;
-      d += this.lineOp(1 + v, t, 2 * this.spec.costs.vmaLineFactor);
+      d += this.lineOp(1 + v, t, 2 * this.vmaFactor);
       this.wPos[t]++;
     }
     if (d > 0) this.sched(t, PH_W_VMA_NEXT, this.now + d);
@@ -677,11 +694,13 @@ export class Engine {
     this.mixIdx[t] = mi;
     this.fkind[t] = m.kind;
     this.vma[t] = m.own ? m.vmaLo + (this.idxInGroup[t] % (m.vmaHi - m.vmaLo)) : m.vmaLo + (m.vmaHi > m.vmaLo + 1 ? this.rng.int(m.vmaHi - m.vmaLo) : 0);
-    let f = (this.flags[t] | F_IN_FAULT) & ~(F_IO_DONE | F_NEED_IO | F_FORCED);
+    // Memory/uncore contention (uncoreBeta) is a property of page faults, not of path operations.
+    const isFault = m.kind !== FaultKind.MmapReadOp && m.kind !== FaultKind.NoLockOp;
+    let f = (isFault ? this.flags[t] | F_IN_FAULT : this.flags[t]) & ~(F_IO_DONE | F_NEED_IO | F_FORCED);
     if (m.ioProb > 0 && this.rng.next() < m.ioProb) f |= F_NEED_IO;
     if (m.forcedRetryProb && m.forcedRetry && this.rng.next() < m.forcedRetryProb) f |= F_FORCED;
     this.flags[t] = f;
-    this.uncoreInc(t);
+    if (isFault) this.uncoreInc(t);
     if (m.kind === FaultKind.NoLockOp) {
       this.tl(t, TL_NOLOCK);
       this.sched(t, PH_NOLOCK_END, this.now + this.svc(t, m.serviceUs));
@@ -741,7 +760,7 @@ export class Engine {
     }
     this.vmaReaders[v]++;
     this.tl(t, TL_VMA_READ);
-    const factor = this.spec.costs.vmaLineFactor;
+    const factor = this.vmaFactor;
     let d = this.lineOp(1 + v, t, factor * this.spec.costs.vmaTryOps);
     const fk = this.fkind[t];
     let retry = -1;
@@ -904,7 +923,7 @@ export class Engine {
       case PH_VMA_SVC_END: {
         const v = this.vma[t];
         this.vmaReadUnlock(v);
-        const d = this.lineOp(1 + v, t, this.spec.costs.vmaLineFactor);
+        const d = this.lineOp(1 + v, t, this.vmaFactor);
         this.breakdown.line += d;
         this.vmaCounters.success++;
         this.opEnd(t, this.now + d);
@@ -913,7 +932,7 @@ export class Engine {
       case PH_VMA_RETRY: {
         const v = this.vma[t];
         this.vmaReadUnlock(v);
-        const d = this.lineOp(1 + v, t, this.spec.costs.vmaLineFactor);
+        const d = this.lineOp(1 + v, t, this.vmaFactor);
         this.vmaCounters.retry++;
         this.causeCounts[this.cause[t]]++;
         this.sched(t, PH_MMAP_START, this.now + d);
@@ -922,7 +941,7 @@ export class Engine {
       case PH_VMA_IO_DROP: {
         const v = this.vma[t];
         this.vmaReadUnlock(v);
-        this.lineOp(1 + v, t, this.spec.costs.vmaLineFactor);
+        this.lineOp(1 + v, t, this.vmaFactor);
         this.vmaCounters.retry++;
         this.causeCounts[this.cause[t]]++;
         this.ioWait(t);

@@ -1,5 +1,5 @@
 /**
- * The event queue: a binary min-heap on typed arrays, ordered by time then by
+ * The event queue: a 4-ary min-heap on typed arrays, ordered by time then by
  * insertion sequence (FIFO among equal times, so runs are reproducible and
  * zero-delay hand-offs keep their causal order). An event is (time, payload),
  * the payload an int32 the engine decodes; a stale event is skipped by the
@@ -30,7 +30,7 @@ export class EventHeap {
     const s = this.counter++;
     let i = this.n++;
     while (i > 0) {
-      const p = (i - 1) >> 1;
+      const p = (i - 1) >> 2;
       const pt = time[p];
       if (pt < t || (pt === t && seq[p] < s)) break;
       time[i] = pt; seq[i] = seq[p]; data[i] = data[p];
@@ -53,13 +53,18 @@ export class EventHeap {
     const t = time[n], s = seq[n], d = data[n];
     let i = 0;
     for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      const r = c + 1;
-      if (r < n && (time[r] < time[c] || (time[r] === time[c] && seq[r] < seq[c]))) c = r;
-      const ct = time[c];
-      if (t < ct || (t === ct && s < seq[c])) break;
-      time[i] = ct; seq[i] = seq[c]; data[i] = data[c];
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      // The smallest of up to four children (a 4-ary heap: half the depth of a binary one).
+      let c = first;
+      let ct = time[first], cs = seq[first];
+      const last = first + 4 < n ? first + 4 : n;
+      for (let j = first + 1; j < last; j++) {
+        const jt = time[j];
+        if (jt < ct || (jt === ct && seq[j] < cs)) { c = j; ct = jt; cs = seq[j]; }
+      }
+      if (t < ct || (t === ct && s < cs)) break;
+      time[i] = ct; seq[i] = cs; data[i] = data[c];
       i = c;
     }
     time[i] = t; seq[i] = s; data[i] = d;

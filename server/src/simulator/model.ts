@@ -102,6 +102,11 @@ export interface Costs {
   lineRemoteUs: number;
   /** Cost of a per-VMA lock line operation relative to mmap_lock's. */
   vmaLineFactor: number;
+  /**
+   * 6.15+ (vm_refcnt inside the VMA, no separate vm_lock): factor on the per-VMA
+   * lock-word cost, set to reproduce the primer's +11-15 % at 21-56 threads.
+   */
+  vmaRefcountFactor: number;
   /** Line operations of a per-VMA read trylock (rwsem trylock: read then cmpxchg). */
   vmaTryOps: number;
   /** find_vma / lock_vma_under_rcu walk of the maple tree, us. */
@@ -167,6 +172,7 @@ export const DEFAULT_COSTS: Costs = {
   lineLocalUs: 0.0521,
   lineRemoteUs: 0.1042,
   vmaLineFactor: 0.821,
+  vmaRefcountFactor: 0.85,
   vmaTryOps: 1,
   lookupUs: 0.05,
   anonPrepareUs: 1.0,
