@@ -69,36 +69,51 @@ function isIdChar(c: number): boolean {
   return isIdStart(c) || (c >= 48 && c <= 57);
 }
 
+const NOT_NL = /[^\n]/g;
+function spaces(t: string): string {
+  return t.replace(NOT_NL, ' ');
+}
+
 /** Code view: comments, strings and char literals replaced by spaces (newlines kept). */
 export function codeView(src: string): string {
-  const out = src.split('');
+  const parts: string[] = [];
   const n = src.length;
-  let i = 0;
-  while (i < n) {
-    const c = src.charCodeAt(i);
-    if (c === 47 /* / */ && src.charCodeAt(i + 1) === 42 /* * */) {
+  let last = 0;
+  const re = /\/\*|\/\/|"|'/g;
+  for (let m = re.exec(src); m; m = re.exec(src)) {
+    const i = m.index;
+    const tok = m[0];
+    let stop: number;
+    let keepQuotes = false;
+    if (tok === '/*') {
       const end = src.indexOf('*/', i + 2);
-      const stop = end < 0 ? n : end + 2;
-      for (let k = i; k < stop; k++) if (out[k] !== '\n') out[k] = ' ';
-      i = stop;
-    } else if (c === 47 && src.charCodeAt(i + 1) === 47) {
-      let k = i;
-      while (k < n && src.charCodeAt(k) !== 10) { out[k] = ' '; k++; }
-      i = k;
-    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      stop = end < 0 ? n : end + 2;
+    } else if (tok === '//') {
+      const end = src.indexOf('\n', i);
+      stop = end < 0 ? n : end;
+    } else {
+      const q = tok.charCodeAt(0);
       let k = i + 1;
       while (k < n) {
         const d = src.charCodeAt(k);
         if (d === 92) { k += 2; continue; }
-        if (d === c || d === 10) break;
+        if (d === q || d === 10) break;
         k++;
       }
-      // keep the quotes, blank the contents
-      for (let j = i + 1; j < k && j < n; j++) if (out[j] !== '\n') out[j] = ' ';
-      i = k + 1;
-    } else i++;
+      stop = Math.min(k + 1, n);
+      keepQuotes = true;
+    }
+    if (keepQuotes) {
+      parts.push(src.slice(last, i + 1), spaces(src.slice(i + 1, Math.max(i + 1, stop - 1))));
+      last = Math.max(i + 1, stop - 1);
+    } else {
+      parts.push(src.slice(last, i), spaces(src.slice(i, stop)));
+      last = stop;
+    }
+    re.lastIndex = stop;
   }
-  return out.join('');
+  parts.push(src.slice(last));
+  return parts.join('');
 }
 
 interface Directive {
@@ -139,8 +154,25 @@ function scanDirectives(code: string): Directive[] {
   return out;
 }
 
-function blank(out: string[], from: number, to: number): void {
-  for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+/** Same-length replacements, applied at the end. */
+class Edits {
+  private list: { from: number; to: number; text: string | null }[] = [];
+  blank(from: number, to: number): void { if (to > from) this.list.push({ from, to, text: null }); }
+  put(from: number, text: string): void { this.list.push({ from, to: from + text.length, text }); }
+  apply(src: string): string {
+    if (!this.list.length) return src;
+    this.list.sort((a, b) => a.from - b.from);
+    const parts: string[] = [];
+    let last = 0;
+    for (const e of this.list) {
+      if (e.from < last) continue; // nested in an earlier blank
+      parts.push(src.slice(last, e.from), e.text ?? spaces(src.slice(e.from, e.to)));
+      last = e.to;
+    }
+    parts.push(src.slice(last));
+    this.list = [];
+    return parts.join('');
+  }
 }
 
 /** Decide a config conditional: true/false when known, undefined otherwise. */
@@ -218,7 +250,7 @@ function splitArgs(code: string, open: number, close: number): { start: number; 
 
 export function normalize(src: string): Normalized {
   const code = codeView(src);
-  const out = src.split('');
+  const ed = new Edits();
   const contracts: Contract[] = [];
   const scopedGuards: GuardUse[] = [];
   const guardClasses: GuardClass[] = [];
@@ -254,13 +286,13 @@ export function normalize(src: string): Normalized {
     // blank the directives and every branch but `keep`
     for (let i = 0; i < bodies.length; i++) {
       const b = bodies[i]!;
-      blank(out, b.d.start, b.d.end);
-      if (i !== keep) blank(out, b.from, b.to);
+      ed.blank(b.d.start, b.d.end);
+      if (i !== keep) ed.blank(b.from, b.to);
     }
-    blank(out, g.endif.start, g.endif.end);
+    ed.blank(g.endif.start, g.endif.end);
   }
   // a view of what survived, for the identifier pass
-  const kept = out.join('');
+  const kept = ed.apply(src);
   const view = codeView(kept);
 
   // ---- identifiers ----
@@ -283,14 +315,14 @@ export function normalize(src: string): Normalized {
     const prev = i > 0 ? view[i - 1] : '';
     const isMember = prev === '.' || (prev === '>' && view[i - 2] === '-');
     if (isMember) { i = j; continue; }
-    if (ANNOTATIONS.has(word)) { blank(out, i, j); i = j; continue; }
+    if (ANNOTATIONS.has(word)) { ed.blank(i, j); i = j; continue; }
     const after = skipSpace(view, j);
     if (ANNOTATIONS_WITH_ARGS.has(word) && view[after] === '(') {
       const close = matchParen(view, after);
       if (close > 0) {
         const kind = CONTRACT_KIND[word];
         if (kind) contracts.push({ offset: i, kind, arg: kept.slice(after + 1, close).trim() });
-        blank(out, i, close + 1);
+        ed.blank(i, close + 1);
         i = close + 1;
         continue;
       }
@@ -302,8 +334,7 @@ export function normalize(src: string): Normalized {
         const nc = view[next];
         // a statement or a block follows: this is a loop, not a call
         if (nc === '{' || (nc !== undefined && (isIdStart(nc.charCodeAt(0)) || nc === '*' || nc === '(' || nc === '+' || nc === '-'))) {
-          const rep = 'while' + ' '.repeat(j - i - 5);
-          for (let k = 0; k < rep.length; k++) out[i + k] = rep[k]!;
+          ed.put(i, 'while' + ' '.repeat(j - i - 5));
           i = j;
           continue;
         }
@@ -314,9 +345,8 @@ export function normalize(src: string): Normalized {
       if (close > 0) {
         const args = splitArgs(view, after, close);
         const cls = kept.slice(args[0]!.start, args[0]!.end).trim();
-        const rep = 'if' + ' '.repeat(j - i - 2);
-        for (let k = 0; k < rep.length; k++) out[i + k] = rep[k]!;
-        if (word === 'scoped_cond_guard' && args.length >= 2) blank(out, args[1]!.start - 1, args[1]!.end); // the failure action
+        ed.put(i, 'if' + ' '.repeat(j - i - 2));
+        if (word === 'scoped_cond_guard' && args.length >= 2) ed.blank(args[1]!.start - 1, args[1]!.end); // the failure action
         scopedGuards.push({ offset: i, cls });
         i = j;
         continue;
@@ -329,11 +359,14 @@ export function normalize(src: string): Normalized {
         const params: string[] = [];
         for (let k = 1; k + 1 < args.length; k += 2) params.push(`${args[k]} ${args[k + 1]}`);
         const rewrite = `long sys_${args[0]}(${params.join(', ') || 'void'})`;
-        const slots: number[] = [];
-        for (let k = i; k <= close; k++) if (out[k] !== '\n') slots.push(k);
-        if (rewrite.length <= slots.length) {
-          blank(out, i, close + 1);
-          for (let k = 0; k < rewrite.length; k++) out[slots[k]!] = rewrite[k]!;
+        const span = kept.slice(i, close + 1);
+        const slots = span.length - (span.match(/\n/g)?.length ?? 0);
+        if (rewrite.length <= slots) {
+          // fill the non-newline positions of the span with the rewrite, then spaces
+          let r = 0;
+          let outSpan = '';
+          for (let k = 0; k < span.length; k++) outSpan += span[k] === '\n' ? '\n' : r < rewrite.length ? rewrite[r++] : ' ';
+          ed.put(i, outSpan);
           i = close + 1;
           continue;
         }
@@ -350,14 +383,14 @@ export function normalize(src: string): Normalized {
         let end = close + 1;
         const semi = skipSpace(view, end);
         if (view[semi] === ';') end = semi + 1;
-        blank(out, i, end);
+        ed.blank(i, end);
         i = end;
         continue;
       }
     }
     i = j;
   }
-  return { text: out.join(''), contracts, scopedGuards, guardClasses };
+  return { text: ed.apply(kept), contracts, scopedGuards, guardClasses };
 }
 
 export interface BodySpan {
