@@ -391,7 +391,8 @@ export class Analysis {
           // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
           for (const [l, n] of Object.entries(s.locks)) if (n > 0 && CONTEXT_LOCKS.has(l)) { locks[l] = 1; any = true; }
           if (locks.mmap_any && (locks.mmap_read || locks.mmap_write)) delete locks.mmap_any;
-          if (!ctx.known && !any) continue;
+          // an unknown entry hands on only what the rules use from it: a per-VMA lock or mmap_lock for write taken on the way
+          if (!ctx.known && !(locks.vma_read || locks.mmap_write)) continue;
           let flag = s.flag;
           if (flag === 0) {
             const vma = held(s, 'vma_read') > 0, mm = (locks.mmap_read ?? 0) + (locks.mmap_write ?? 0) + (locks.mmap_any ?? 0) > 0;
