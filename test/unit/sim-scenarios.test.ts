@@ -178,3 +178,13 @@ test('writer kinds (mmap, munmap, mprotect, brk) run with their own rates and ho
   assert.ok((other.fallbacks as Record<string, number>).write_locked > 0, 'path runs on VMA 0 meet brk');
   assert.match(errorsOf({ scenario: 'path', set: { munmap_per_s: 20000, munmap_hold_us: 50 } })[0].message, /would hold mmap_lock 1\.\d\d of the time: must stay below 0.95/);
 });
+
+test("Little's law holds for a closed workload: threads = throughput x (think + latency)", () => {
+  for (const lock of ['vma', 'mmap_read']) {
+    const r = runSimulation(cfg('path', { path_lock: lock, threads: 16, cpus: 16, path_think_us: 20, path_service_us: 5, bg_threads: 0, writers_per_s: 3000, writer_hold_us: 20, duration_s: 0.5 }));
+    const g = (r.groups as Array<{ name: string; completed: number; latency_us: { mean: number } }>).find((x) => x.name === 'path')!;
+    const x = g.completed / r.simulated_s / 1e6; // per us
+    const n = x * (20 + g.latency_us.mean);
+    assert.ok(Math.abs(n - 16) / 16 < 0.02, `${lock}: X(Z+R) = ${n.toFixed(2)} threads`);
+  }
+});
