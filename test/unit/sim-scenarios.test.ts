@@ -151,8 +151,14 @@ test('extra chart data stays small and bounded', () => {
   const tp = r.throughput as { faults_per_s: number[] };
   assert.ok(tp.faults_per_s.length <= 100 && tp.faults_per_s.some((x) => x > 0));
   const tl = r.timeline as { states: string[]; threads: Array<{ segments: unknown[] }> };
-  assert.equal(tl.threads.length, 8);
-  assert.ok(tl.threads.every((t) => t.segments.length > 0 && t.segments.length <= 300));
+  const tlt = tl.threads as Array<{ group: string; segments: Array<[number, number]> }>;
+  assert.equal(tlt.filter((t) => t.group === 'faulters').length, 8);
+  assert.equal(tlt.filter((t) => t.group === 'writers').length, 2);
+  assert.ok(tlt.every((t) => t.segments.length > 0 && t.segments.length <= 300));
+  // A writer slot shows the write lock held, then idle between arrivals.
+  const w = tlt.find((t) => t.group === 'writers')!;
+  const states = new Set(w.segments.map(([, s]) => tl.states[s]));
+  assert.ok(states.has('mmap_write') && states.has('idle'), [...states].join(','));
   const h = r.latency_histogram as { faults: Array<[number, number]> };
   assert.equal(h.faults.reduce((a, [, c]) => a + c, 0), r.faults.count);
 });

@@ -96,7 +96,8 @@ export interface SimResult {
    *  - `throughput: {bucket_us, faults_per_s: number[], writers_per_s: number[]}`: at most
    *    100 time buckets of `bucket_us` from time 0.
    *  - `timeline: {states: string[], threads: Array<{thread, group, segments: Array<[t_us, state]>}>}`:
-   *    state changes of up to 8 threads of the first group, at most 300 each; `state` indexes
+   *    state changes of up to 8 threads of the first group and 2 writer slots (each serving
+   *    successive writer arrivals), at most 300 each; `state` indexes
    *    `states` (user, cpu_wait, vma_read, mmap_read_wait, mmap_read, mmap_write_wait,
    *    mmap_write, io_wait, spin, idle, nolock); a state lasts until the next segment.
    */
