@@ -194,3 +194,13 @@ test("Little's law holds for a closed workload: threads = throughput x (think + 
     assert.ok(Math.abs(n - 16) / 16 < 0.02, `${lock}: X(Z+R) = ${n.toFixed(2)} threads`);
   }
 });
+
+test('notes tell how parameters were read: a kernel newer than the model knows, no per-VMA locks before 6.4', () => {
+  const newer = runSimulation(cfg('pft', { kernel_version: '7.3', threads: 2, duration_s: 0.001 }));
+  assert.match((newer.notes as string[])[0], /7.3 is newer than the newest kernel the model knows \(6.19\)/);
+  const old = runSimulation(cfg('pft', { kernel_version: '6.1', threads: 2, duration_s: 0.001 }));
+  assert.match((old.notes as string[]).join('\n'), /no per-VMA locks/);
+  assert.equal(old.vma_lock.success + old.vma_lock.abort, 0);
+  assert.ok(old.mmap_lock.read_acquisitions > 0);
+  assert.deepEqual(runSimulation(cfg('pft', { threads: 2, duration_s: 0.001 })).notes, []);
+});

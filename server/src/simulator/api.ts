@@ -84,6 +84,8 @@ export interface SimResult {
   /**
    * Extra keys, all bounded in size, for the panel's charts (docs/simulator.md, "Results"):
    *  - `truncated: boolean`: the event budget (`max_events`) stopped the run.
+   *  - `notes: string[]`: how parameters were read (e.g. a kernel newer than the model knows,
+   *    per_vma_locks ignored before 6.4); the CLI prints them on stderr.
    *  - `fallbacks: Record<cause, number>`: why faults left the VMA lock or retried, by cause:
    *    write_locked, file_vma, uffd, anon_vma_early, anon_vma, swap, hugetlb, file_fault_6_6,
    *    no_map_pages, io.
