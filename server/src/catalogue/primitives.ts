@@ -50,7 +50,9 @@ export const PRIMITIVES: Primitive[] = [
   { name: 'lock_vma_under_rcu', since: '6.4', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z }], vmaLookupUnderRcu: true,
     fallback: { kind: 'vma_lock_failed', condition: 'lock_vma_under_rcu() returned NULL' },
     hover: 'Looks the address up in the maple tree under RCU and read-locks that VMA alone (6.4+). Returns the VMA locked, or NULL: the VMA is being written (`vma_start_write()`), detached, out of range, or (6.4-6.9) anonymous without an anon_vma, and the caller falls back to `mmap_lock`. Outside the fault path a caller must itself handle private mappings without an anon_vma (see `uffd_lock_vma()`).' },
-  { name: 'vma_start_read', since: '6.4', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z | E }],
+  { name: 'vma_start_read', since: '6.4', until: '6.15', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z }],
+    hover: 'Tries to read-lock one VMA: returns false if a writer holds or waits for it (`vm_lock_seq` matches the mm\'s sequence). Never sleeps.' },
+  { name: 'vma_start_read', since: '6.15', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z | E }],
     hover: 'Tries to read-lock one VMA: fails if a writer holds or waits for it (`vm_lock_seq` matches the mm\'s sequence). Never sleeps.' },
   { name: 'vma_start_read_locked', since: '6.13', outcomes: [{ ret: ANY, acquire: ['vma_read'] }],
     hover: 'Read-locks a VMA while mmap_lock is held, which keeps writers out, so it cannot fail.' },
@@ -89,9 +91,12 @@ export const PRIMITIVES: Primitive[] = [
     hover: 'Handles one fault. Under `FAULT_FLAG_VMA_LOCK` (6.6+), a VM_FAULT_RETRY or VM_FAULT_COMPLETED return means the handler already dropped the per-VMA lock: the caller must not call `vma_end_read()` nor touch the VMA, and retries under `mmap_lock`.' },
   { name: 'handle_mm_fault', argMatch: /FAULT_FLAG_VMA_LOCK/, since: '6.4', until: '6.6', faultEntry: true, outcomes: [{ ret: ANY }],
     hover: 'Handles one fault. Under `FAULT_FLAG_VMA_LOCK` before 6.6 the per-VMA lock stays held whatever it returns; the caller ends it with `vma_end_read()`.' },
-  { name: 'handle_mm_fault', faultEntry: true,
+  // Retry (and so a drop of mmap_lock) is possible only with FAULT_FLAG_ALLOW_RETRY: the arch handlers pass it in `flags`.
+  { name: 'handle_mm_fault', faultEntry: true, argMatch: /ALLOW_RETRY|FAULT_FLAG_DEFAULT|,\s*(flags|mm_flags)\s*,/,
     outcomes: [{ ret: R, release: ['mmap_read'], drops: true }, { ret: C, release: ['mmap_read'], drops: true }, { ret: Z | N | E }],
-    hover: 'Handles one fault under `mmap_lock` held for read. A VM_FAULT_RETRY (without FAULT_FLAG_RETRY_NOWAIT) or VM_FAULT_COMPLETED return means `mmap_lock` was already released.' },
+    hover: 'Handles one fault under `mmap_lock` held for read. With FAULT_FLAG_ALLOW_RETRY, a VM_FAULT_RETRY (without FAULT_FLAG_RETRY_NOWAIT) or VM_FAULT_COMPLETED return means `mmap_lock` was already released.' },
+  { name: 'handle_mm_fault', faultEntry: true, outcomes: [{ ret: ANY }],
+    hover: 'Handles one fault under `mmap_lock` held for read. Without FAULT_FLAG_ALLOW_RETRY it never drops the lock.' },
   { name: 'release_fault_lock', since: '6.6', outcomes: [{ ret: ANY, release: ['fault'], drops: true }],
     hover: 'Drops whichever lock the fault holds: `vma_end_read()` under FAULT_FLAG_VMA_LOCK, else `mmap_read_unlock()`. The VMA must not be used afterwards.' },
   { name: 'assert_fault_locked', since: '6.6', outcomes: [], asserts: ['fault'],
@@ -125,6 +130,14 @@ export const PRIMITIVES: Primitive[] = [
   { name: '__anon_vma_prepare', outcomes: [{ ret: Z }, { ret: N }], anonVmaPrepare: true,
     hover: 'Allocates or reuses an anon_vma for the VMA; needs `mmap_lock` (asserted since 6.10) plus `page_table_lock` to install it.' },
 
+  { name: 'userfaultfd_remove', outcomes: [{ ret: N }, { ret: Z, release: ['mmap_read'] }],
+    hover: 'Tells a userfaultfd monitor about a range being zapped by madvise; returns false when it had to drop `mmap_lock` (read) to wait for the monitor: the caller must retake it and look the VMA up again.' },
+
+  { name: 'vma_init', outcomes: [], initsVma: true, hover: 'Initialises a new VMA (not yet in the tree, so nobody else can see it: filling it in needs no lock).' },
+  { name: 'vm_area_alloc', outcomes: [], returnsNewVma: true, hover: 'Allocates and initialises a new VMA, not yet visible to faults.' },
+  { name: 'vm_area_dup', outcomes: [], returnsNewVma: true, hover: 'Copies a VMA into a new one, not yet visible to faults.' },
+  { name: 'vm_flags_init', outcomes: [], hover: 'Sets the flags of a VMA that is not yet visible: no lock needed.' },
+
   // ---- assertions ----
   { name: 'mmap_assert_locked', outcomes: [], asserts: ['mmap_any', 'mmap_read', 'mmap_write'],
     hover: 'Asserts (lockdep / CONFIG_DEBUG_VM) that `mmap_lock` is held, for read or write.' },
@@ -141,8 +154,10 @@ export const PRIMITIVES: Primitive[] = [
   { name: 'rcu_read_lock', outcomes: [{ ret: ANY, acquire: ['rcu'] }], guard: 'rcu',
     hover: 'Enters an RCU read-side section; `lock_vma_under_rcu()` walks the maple tree inside one.' },
   { name: 'rcu_read_unlock', outcomes: [{ ret: ANY, release: ['rcu'] }], hover: 'Leaves an RCU read-side section.' },
-  { name: 'pte_offset_map_lock', outcomes: [{ ret: N, acquire: ['ptl'] }, { ret: Z }],
-    hover: 'Maps a PTE table and takes its page-table lock; returns NULL (no lock) if the table went away.' },
+  { name: 'pte_offset_map_lock', until: '6.5', outcomes: [{ ret: N, acquire: ['ptl'] }],
+    hover: 'Maps a PTE table and takes its page-table lock (before 6.5 it cannot fail).' },
+  { name: 'pte_offset_map_lock', since: '6.5', outcomes: [{ ret: N, acquire: ['ptl'] }, { ret: Z }],
+    hover: 'Maps a PTE table and takes its page-table lock; returns NULL (no lock) if the table went away (6.5+).' },
   { name: 'pte_offset_map_nolock', outcomes: [], hover: 'Maps a PTE table and returns its lock without taking it.' },
   { name: 'pte_unmap_unlock', outcomes: [{ ret: ANY, release: ['ptl'] }], hover: 'Unmaps a PTE table and drops its page-table lock.' },
   { name: 'pmd_lock', outcomes: [{ ret: ANY, acquire: ['ptl'] }], hover: 'Takes the PMD page-table lock (split or mm-wide).' },
@@ -183,6 +198,11 @@ export const PRIMITIVES: Primitive[] = [
     hover: `\`${name}()\` may sleep. Under \`mmap_lock\` held for write, every page fault of the process that needs mmap_lock waits until it returns.`,
   })),
 ];
+
+/** Predicates on a fault result: when true, argument `arg` has these abstract values. */
+export const PREDICATES: Record<string, { arg: number; whenTrue: number }> = {
+  fault_signal_pending: { arg: 0, whenTrue: R },
+};
 
 /** `FAULT_FLAG_VMA_LOCK` et al.: vm_fault_t masks and the abstract values they select. */
 export const FAULT_MASKS: Record<string, number> = {

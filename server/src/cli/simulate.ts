@@ -113,7 +113,7 @@ function wrap(text: string, width: number): string[] {
 const fmt = (x: number): string => {
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1e6) return x.toExponential(3);
+  if (a >= 1e12) return x.toExponential(3);
   if (a >= 1000) return Math.round(x).toLocaleString('en-US');
   if (a >= 10) return x.toFixed(1);
   return x.toFixed(3);
@@ -212,6 +212,7 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   const result = sim.result();
+  for (const note of (result.notes as string[] | undefined) ?? []) process.stderr.write(`mm-lock-lens simulate: note: ${note}\n`);
   if (reported && tty) process.stderr.write('\r\x1b[K');
   process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : textReport(result));
   return interrupted ? 130 : 0;

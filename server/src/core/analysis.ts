@@ -10,11 +10,12 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR } from './ir';
-import { held, initialState, run, stateKey, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, held, initialState, MM_LOCKS, run, stateKey, type Event, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
 export const MAX_CONTEXTS = 8;
+const CONTEXT_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write']);
 
 export interface Def {
   id: number;
@@ -31,6 +32,10 @@ export interface Ctx {
   root: boolean;
   via: CallSite[];
   sites: Record<string, Site>;
+  /** Abstract values of parameters known at every call of this context (NULL passed, ...). */
+  params?: Record<string, number>;
+  /** Derived from a caller path that rests on a guess (see State.imprecise). */
+  imprecise?: boolean;
   note?: string;
 }
 
@@ -73,7 +78,7 @@ export class AnalysisMemo {
 export class Program {
   readonly defs: Def[] = [];
   readonly byName = new Map<string, Def[]>();
-  private resolveCache = new Map<string, Def[]>();
+  private resolveCache = new Map<string, Map<string, Def[]>>();
   readonly ops: { file: string; e: OpsEntry }[] = [];
   readonly guardClasses = new Map<string, { lockCall: string; unlockCall: string }>();
   readonly files = new Map<string, FileInput>();
@@ -97,15 +102,16 @@ export class Program {
 
   /** Definitions a call from `file` to `name` may reach: same file, else headers, else non-static ones. */
   resolve(name: string, file: string): Def[] {
-    const k = `${file}\u0000${name}`;
-    const hit = this.resolveCache.get(k);
+    let perFile = this.resolveCache.get(file);
+    if (!perFile) this.resolveCache.set(file, (perFile = new Map()));
+    const hit = perFile.get(name);
     if (hit) return hit;
     const all = this.byName.get(name) ?? [];
     let r = all.filter((d) => d.file === file);
     if (!r.length) r = all.filter((d) => d.isHeader);
     if (!r.length) r = all.filter((d) => !d.fn.isStatic);
     if (r.length > 1) r = r.slice(0, 2);
-    this.resolveCache.set(k, r);
+    perFile.set(name, r);
     return r;
   }
 }
@@ -115,15 +121,19 @@ function outcomeKey(o: Outcome): string {
 }
 
 /** A summary from the returns of the run under the unknown entry. */
-export function summarize(res: RunResult): Summary | undefined {
+export function summarize(res: RunResult, seed: Record<string, number> = {}): Summary | undefined {
   if (res.gaveUp) return undefined;
   const map = new Map<string, SummaryOutcome>();
   let effect = false;
   for (const r of res.returns) {
     const acquire: LockToken[] = [], release: LockToken[] = [];
-    for (const [l, n] of Object.entries(r.state.locks)) {
-      for (let i = 0; i < n; i++) acquire.push(l as LockToken);
-      for (let i = 0; i < -n; i++) release.push(l as LockToken);
+    for (const l of new Set([...Object.keys(r.state.locks), ...Object.keys(seed)])) {
+      // relative to the entry (annotated locks are seeded); counts clamp to one: taken or released, not how often
+      let n = Math.max(-1, Math.min(1, (r.state.locks[l] ?? 0) - (seed[l] ?? 0)));
+      // other locks joined across paths are an upper bound, not a fact: no effect claimed
+      if (r.state.minorJoined && !MM_LOCKS.has(l)) n = 0;
+      if (n > 0) acquire.push(l as LockToken);
+      if (n < 0) release.push(l as LockToken);
     }
     const o: SummaryOutcome = { ret: r.v };
     if (acquire.length) o.acquire = acquire;
@@ -155,6 +165,19 @@ function ctxKey(locks: Record<string, number>, flag: number, known: boolean): st
   const ls = Object.keys(locks).filter((l) => locks[l]).sort().map((l) => `${l}${locks[l]}`).join(',');
   return `${known ? 'K' : 'P'}${flag}:${ls}`;
 }
+
+/** No lock primitive, no callee with a lock effect, no VMA field write: the entry context passes through unchanged. */
+function isTransparent(r: RunResult): boolean {
+  const memo = TRANSPARENT.get(r);
+  if (memo !== undefined) return memo;
+  let t = !r.gaveUp;
+  for (const e of r.events) {
+    if ((e.k === 'call' && (e.prim || e.after)) || e.k === 'field' || e.k === 'use') { t = false; break; }
+  }
+  TRANSPARENT.set(r, t);
+  return t;
+}
+const TRANSPARENT = new WeakMap<RunResult, boolean>();
 
 function parseLockArg(arg: string): LockToken | undefined {
   if (/mmap_lock|mmap_sem/.test(arg)) return 'mmap_any';
@@ -201,7 +224,34 @@ export class Analysis {
     return `${this.cat.version}|${sig}`;
   }
 
+  /** No catalogue primitive, no callee with a lock effect, no guard, no VMA field write: nothing to interpret. */
+  private trivial(d: Def): boolean {
+    const ir = d.fn.ir;
+    if (ir.writesVmaField || d.fn.scopedGuards.length || /\bguard\s*\(/.test(ir.text)) return false;
+    for (const c of ir.callees) {
+      if (this.cat.byName.has(c)) return false;
+      if (this.prog.resolve(c, d.file).length && this.summaryFor(d.file, c)) return false;
+    }
+    return true;
+  }
+
+  private trivialResult(d: Def): RunResult {
+    const events: Event[] = [];
+    for (const [name, at] of d.fn.ir.callSites) {
+      events.push({ k: 'call', name, member: false, at, end: at, callee: this.prog.byName.has(name) ? name : undefined, states: [], missing: [] });
+    }
+    return { events, returns: [], gaveUp: false };
+  }
+
   private runFor(d: Def, ctx: Ctx): RunResult {
+    if (this.trivial(d)) {
+      const m = this.memo.get(d.fn.ir);
+      const hit = m.runs.get('trivial');
+      if (hit) return hit.result;
+      const result = this.trivialResult(d);
+      m.runs.set('trivial', { sig: '', result });
+      return result;
+    }
     const m = this.memo.get(d.fn.ir);
     const sig = `${d.file}|${this.calleeSig(d)}`;
     const hit = m.runs.get(ctx.key);
@@ -215,7 +265,7 @@ export class Analysis {
       defined: (name) => this.prog.byName.has(name),
       guardClasses: this.prog.guardClasses,
       scopedGuards: new Map(d.fn.scopedGuards),
-      entry: initialState({ ...ctx.locks }, ctx.flag, { ...ctx.sites }),
+      entry: { ...initialState({ ...ctx.locks }, ctx.flag, { ...ctx.sites }, { ...(ctx.params ?? {}) }), imprecise: !!ctx.imprecise },
       known: ctx.known,
     });
     if (m.runs.size > 32) m.runs.clear();
@@ -246,7 +296,7 @@ export class Analysis {
         if (m.summarySig === sig) s = m.summary;
         else {
           const root = this.rootCtx(d);
-          s = summarize(this.runFor(d, root));
+          s = summarize(this.runFor(d, root), root.locks);
           m.summarySig = sig;
           m.summary = s;
         }
@@ -324,7 +374,9 @@ export class Analysis {
     // propagate
     for (let qi = 0; qi < queue.length; qi++) {
       const { d, ctx } = queue[qi]!;
-      const res = this.runFor(d, ctx);
+      const rootRes = this.runFor(d, this.rootCtx(d));
+      const transparent = !ctx.root && isTransparent(rootRes);
+      const res = transparent ? rootRes : this.runFor(d, ctx);
       let list = this.results.get(d);
       if (!list) this.results.set(d, (list = { def: d, contexts: [], runs: [] }));
       list.runs.push({ ctx, result: res });
@@ -333,11 +385,16 @@ export class Analysis {
         const targets = this.prog.resolve(ev.callee, d.file);
         if (!targets.length) continue;
         const line = lineOf(d.file, d.fn.declStart + ev.at);
-        for (const s of ev.states) {
+        // A function with no lock effect hands its own entry context on unchanged.
+        const states: State[] = transparent ? [{ ...initialState(ctx.locks, ctx.flag, ctx.sites), imprecise: !!ctx.imprecise }] : ev.states;
+        for (const s of states) {
           const locks: Record<string, number> = {};
           let any = false;
-          for (const [l, n] of Object.entries(s.locks)) if (n > 0 && l !== 'fault') { locks[l] = n; any = true; }
-          if (!ctx.known && !any) continue;
+          // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
+          for (const [l, n] of Object.entries(s.locks)) if (n > 0 && CONTEXT_LOCKS.has(l)) { locks[l] = 1; any = true; }
+          if (locks.mmap_any && (locks.mmap_read || locks.mmap_write)) delete locks.mmap_any;
+          // an unknown entry hands on only what the rules use from it: a per-VMA lock or mmap_lock for write taken on the way
+          if (!ctx.known && !(locks.vma_read || locks.mmap_write)) continue;
           let flag = s.flag;
           if (flag === 0) {
             const vma = held(s, 'vma_read') > 0, mm = (locks.mmap_read ?? 0) + (locks.mmap_write ?? 0) + (locks.mmap_any ?? 0) > 0;
@@ -346,7 +403,21 @@ export class Analysis {
           for (const t of targets) {
             if (t === d) continue;
             const via = [...ctx.via.slice(0, -1), { function: d.fn.name, file: d.file, line }, selfSite(t)];
-            add(t, { key: ctxKey(locks, flag, ctx.known), locks, flag, known: ctx.known, root: false, via, sites: s.sites, note: ctx.note });
+            // parameters passed a known value (NULL, an error, a locked VMA) on this path
+            let params: Record<string, number> | undefined;
+            let pkey = '';
+            if (ev.args && !transparent) {
+              t.fn.params.forEach((p, i) => {
+                const a = ev.args![i];
+                if (!p || !a) return;
+                const v = argValue(a, s);
+                if (v !== 1 && (v & 1) !== 0) return; // NULL, or surely not NULL
+                (params ??= {})[p] = v;
+                pkey += `${p}=${v},`;
+              });
+            }
+            const imprecise = s.imprecise || !!ctx.imprecise;
+            add(t, { key: ctxKey(locks, flag, ctx.known) + pkey + (imprecise ? '~' : ''), locks, flag, known: ctx.known, root: false, via, sites: s.sites, note: ctx.note, params, imprecise });
           }
         }
       }
@@ -363,17 +434,20 @@ export class Analysis {
     for (const a of this.results.values()) {
       const seen = new Set<string>();
       const retPtr = a.def.fn.ir.text.slice(0, a.def.fn.nameOffset - a.def.fn.declStart).trim().endsWith('*');
-      for (const r of a.runs) {
-        const entry: EntryView = { known: r.ctx.known, root: r.ctx.root, locks: r.ctx.locks, via: r.ctx.via, note: r.ctx.note };
-        const view: RunView = { file: a.def.file, fn: a.def.fn.name, text: a.def.fn.ir.text, entry, result: r.result, returnsPointer: retPtr };
-        for (const rule of RULES) {
-          for (const raw of rule.check(view, env)) {
-            const k = `${rule.id}@${raw.at}`;
-            if (seen.has(k)) continue;
-            seen.add(k);
-            out.push({ rule, def: a.def, raw });
-          }
-        }
+      const contracts = a.def.fn.contracts.map((c) => ({ kind: c.kind, lock: parseLockArg(c.arg) ?? '', arg: c.arg })).filter((c) => c.lock);
+      const views: RunView[] = a.runs.map((r) => ({
+        file: a.def.file, fn: a.def.fn.name, text: a.def.fn.ir.text, result: r.result, returnsPointer: retPtr, contracts,
+        entry: { known: r.ctx.known, root: r.ctx.root, locks: r.ctx.locks, via: r.ctx.via, note: r.ctx.note } satisfies EntryView,
+      }));
+      const push = (rule: Rule, raw: RawFinding) => {
+        const k = `${rule.id}@${raw.at}`;
+        if (seen.has(k)) return;
+        seen.add(k);
+        out.push({ rule, def: a.def, raw });
+      };
+      for (const rule of RULES) {
+        for (const view of views) for (const raw of rule.check(view, env)) push(rule, raw);
+        if (rule.checkAll) for (const raw of rule.checkAll(views, env)) push(rule, raw);
       }
     }
     this.findings = out;

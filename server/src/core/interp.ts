@@ -10,7 +10,7 @@
  * few iterations per loop and per backward goto, and a step budget per run.
  */
 import type { Catalogue, LockToken, Outcome, Primitive } from '../catalogue';
-import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS } from '../catalogue';
+import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS, PREDICATES } from '../catalogue';
 import type { Expr, FunctionIR, Stmt } from './ir';
 
 export const STATE_BUDGET = 64;
@@ -37,6 +37,10 @@ export interface State {
   readonly imprecise: boolean;
   /** Where each held lock was taken (for related locations). */
   readonly sites: Readonly<Record<string, Site>>;
+  /** Where each lock was last released on this path (for lock-not-released). */
+  readonly rel?: Readonly<Record<string, Site>>;
+  /** Paths that differed in other locks (ptl, rcu, rmap, hugetlb) were joined here: their counts are an upper bound. */
+  readonly minorJoined?: boolean;
 }
 
 export function stateKey(s: State): string {
@@ -50,9 +54,23 @@ export function stateKey(s: State): string {
   return k;
 }
 
+/** The mm locks every rule is about: states differing in them never merge. */
+export const MM_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write', 'fault']);
+
+const COARSE = new WeakMap<State, string>();
 function coarseKey(s: State): string {
+  const hit = COARSE.get(s);
+  if (hit !== undefined) return hit;
+  const k = computeCoarseKey(s);
+  COARSE.set(s, k);
+  return k;
+}
+
+function computeCoarseKey(s: State): string {
+  const ls = Object.keys(s.locks);
+  if (ls.length > 1) ls.sort();
   let k = '';
-  for (const l of Object.keys(s.locks).sort()) if (s.locks[l]) k += `${l}${s.locks[l]},`;
+  for (const l of ls) if (s.locks[l] && MM_LOCKS.has(l)) k += `${l}${s.locks[l]},`;
   return `${k}|${s.flag}|${s.dropped ? 1 : 0}`;
 }
 
@@ -74,10 +92,14 @@ export interface CallEvent {
   missing: { state: State; lock: string }[];
   /** States after the call, when it had a lock effect. */
   after?: State[];
+  /** The argument expressions (for parameter values in entry contexts). */
+  args?: Expr[];
+  /** For VMA writers: the VMA variable written. */
+  base?: string;
 }
-export interface FieldWriteEvent { k: 'field'; field: string; at: number; end: number; states: State[] }
+export interface FieldWriteEvent { k: 'field'; field: string; at: number; end: number; states: State[]; /** The VMA expression written through (`vma`). */ base: string }
 export interface DropUseEvent { k: 'use'; text: string; at: number; end: number; state: State }
-export interface ReturnEvent { k: 'ret'; at: number; end: number; state: State; v: number }
+export interface ReturnEvent { k: 'ret'; at: number; end: number; state: State; v: number; /** `return;` or the end of a void function. */ noValue?: boolean }
 export type Event = CallEvent | FieldWriteEvent | DropUseEvent | ReturnEvent;
 
 export interface SummaryOutcome extends Outcome {
@@ -115,28 +137,67 @@ export interface RunResult {
 interface Res { s: State; v: number }
 interface Flow { normal: State[]; brk: State[]; cont: State[] }
 
-export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}): State {
-  return { locks, flag, vals: {}, facts: {}, dropped: null, imprecise: false, sites };
+export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}, vals: Record<string, number> = {}): State {
+  return { locks, flag, vals, facts: {}, dropped: null, imprecise: false, sites };
 }
 
+/** Abstract value of an argument in a state: a literal, a tracked variable, or anything. */
+export function argValue(a: Expr, s: State): number {
+  if (a.k === 'lit') return a.v;
+  const n = varName(a);
+  return n ? s.vals[n] ?? ANY : ANY;
+}
+
+/**
+ * The join: states with the same locks, FAULT_FLAG_VMA_LOCK fact and drop marker
+ * merge (variable values united, facts kept where they agree). Values and facts
+ * that are correlated with locks survive, because states with different locks
+ * never merge; the number of states stays the number of distinct lock situations.
+ */
 function dedupe(states: State[]): State[] {
   if (states.length <= 1) return states;
-  const seen = new Map<string, State>();
+  const groups = new Map<string, State>();
+  let merged = false;
   for (const s of states) {
-    const k = stateKey(s);
-    if (!seen.has(k)) seen.set(k, s);
+    const k = coarseKey(s);
+    const g = groups.get(k);
+    if (!g) { groups.set(k, s); continue; }
+    if (g === s) continue;
+    merged = true;
+    groups.set(k, join(g, s));
   }
-  let out = [...seen.values()];
-  if (out.length > STATE_BUDGET) {
-    // Join: forget values and facts, keep one state per lock set.
-    const coarse = new Map<string, State>();
-    for (const s of out) {
-      const k = coarseKey(s);
-      if (!coarse.has(k)) coarse.set(k, { ...s, vals: {}, facts: {} });
-    }
-    out = [...coarse.values()].slice(0, STATE_BUDGET);
-  }
+  let out = merged ? [...groups.values()] : states;
+  if (out.length > STATE_BUDGET) out = out.slice(0, STATE_BUDGET);
   return out;
+}
+
+function join(a: State, b: State): State {
+  let vals: Record<string, number> | null = null;
+  for (const k of Object.keys(a.vals)) {
+    const bv = b.vals[k];
+    const av = a.vals[k]!;
+    if (bv === av) continue;
+    vals ??= { ...a.vals };
+    if (bv === undefined) delete vals[k]; else vals[k] = av | bv;
+  }
+  let facts: Record<string, boolean> | null = null;
+  for (const k of Object.keys(a.facts)) {
+    if (b.facts[k] === a.facts[k]) continue;
+    facts ??= { ...a.facts };
+    delete facts[k];
+  }
+  let locks: Record<string, number> | null = null;
+  for (const k of new Set([...Object.keys(a.locks), ...Object.keys(b.locks)])) {
+    const av = a.locks[k] ?? 0, bv = b.locks[k] ?? 0;
+    if (av === bv) continue;
+    locks ??= { ...a.locks };
+    locks[k] = Math.max(av, bv);
+  }
+  if (!vals && !facts && !locks && a.imprecise === b.imprecise) return a;
+  return {
+    ...a, vals: vals ?? a.vals, facts: facts ?? a.facts, imprecise: a.imprecise || b.imprecise,
+    locks: locks ?? a.locks, minorJoined: !!locks || a.minorJoined || b.minorJoined,
+  };
 }
 
 const WORD_CACHE = new Map<string, RegExp>();
@@ -165,8 +226,11 @@ class Interp {
   private reportedUses = new Set<number>();
   private readonly text: string;
 
+  private readonly repeated: Set<string>;
+
   constructor(private readonly I: RunInput) {
     this.text = I.fn.text;
+    this.repeated = repeatedConditions(I.fn);
   }
 
   exec(): RunResult {
@@ -186,7 +250,7 @@ class Interp {
       }
       // falling off the end is a return without value
       const endAt = this.I.fn.text.length - 1;
-      for (const s of flow.normal) this.addReturn(s, ANY, endAt, endAt + 1);
+      for (const s of flow.normal) this.addReturn(s, ANY, endAt, endAt + 1, true);
       if (!this.labelGrew) break;
     }
     return { events: this.events, returns: this.returns, gaveUp: this.gaveUp };
@@ -256,14 +320,15 @@ class Interp {
         const seen = new Set<string>();
         let inS = pre;
         for (let round = 0; round <= LOOP_ROUNDS && inS.length; round++) {
-          for (const st of inS) seen.add(stateKey(st));
+          for (const st of inS) seen.add(coarseKey(st));
           const c = s.c ? this.cond(s.c, inS) : { t: inS, f: [] as State[] };
           exits.push(...c.f);
           const body = this.stmt(s.b, c.t);
           exits.push(...body.brk);
           let next = [...body.normal, ...body.cont];
           if (s.k === 'for' && s.u) next = this.states(this.expr(s.u, next));
-          next = dedupe(next).filter((st) => !seen.has(stateKey(st)));
+          // converged when no new lock situation comes round (values are joined, not iterated)
+          next = dedupe(next).filter((st) => !seen.has(coarseKey(st)));
           if (round === LOOP_ROUNDS && next.length) {
             // widening: give up distinguishing values, the lock sets are what matter
             const c2 = s.c ? this.cond(s.c, next.map((st) => ({ ...st, vals: {}, facts: {} }))) : { t: [], f: [] };
@@ -279,12 +344,12 @@ class Interp {
         const seen = new Set<string>();
         let inS = S;
         for (let round = 0; round <= LOOP_ROUNDS && inS.length; round++) {
-          for (const st of inS) seen.add(stateKey(st));
+          for (const st of inS) seen.add(coarseKey(st));
           const body = this.stmt(s.b, inS);
           exits.push(...body.brk);
           const c = this.cond(s.c, [...body.normal, ...body.cont]);
           exits.push(...c.f);
-          inS = dedupe(c.t).filter((st) => !seen.has(stateKey(st)));
+          inS = dedupe(c.t).filter((st) => !seen.has(coarseKey(st)));
           if (round === LOOP_ROUNDS) { exits.push(...inS.map((st) => ({ ...st, vals: {}, facts: {} }))); break; }
         }
         return { normal: dedupe(exits), brk: [], cont: [] };
@@ -319,18 +384,17 @@ class Interp {
       }
       case 'ret': {
         const res = s.e ? this.expr(s.e, S) : S.map((st) => ({ s: st, v: ANY }));
-        for (const r of res) this.addReturn(r.s, r.v, s.at, s.end);
+        for (const r of res) this.addReturn(r.s, r.v, s.at, s.end, !s.e);
         return { normal: [], brk: [], cont: [] };
       }
       case 'break': return { normal: [], brk: S, cont: [] };
       case 'cont': return { normal: [], brk: [], cont: S };
       case 'goto': {
         const prev = this.labels.get(s.l) ?? [];
-        const keys = new Set(prev.map(stateKey));
-        const add = S.filter((st) => !keys.has(stateKey(st)));
-        if (add.length) {
-          this.labels.set(s.l, dedupe([...prev, ...add]));
-          if (this.passed.has(s.l)) this.labelGrew = true;
+        const keys = new Set(prev.map(coarseKey));
+        if (S.length) {
+          this.labels.set(s.l, dedupe([...prev, ...S]));
+          if (this.passed.has(s.l) && S.some((st) => !keys.has(coarseKey(st)))) this.labelGrew = true;
         }
         return { normal: [], brk: [], cont: [] };
       }
@@ -352,10 +416,10 @@ class Interp {
 
   private passed = new Set<string>();
 
-  private addReturn(s: State, v: number, at: number, end: number): void {
+  private addReturn(s: State, v: number, at: number, end: number, noValue = false): void {
     let st = s;
     for (let i = this.guardScopes.length - 1; i >= 0; i--) st = this.releaseAll(st, this.guardScopes[i]!);
-    const ev: ReturnEvent = { k: 'ret', at, end, state: st, v };
+    const ev: ReturnEvent = { k: 'ret', at, end, state: st, v, noValue };
     this.returns.push(ev);
     this.events.push(ev);
   }
@@ -402,6 +466,17 @@ class Interp {
         if ((e.name === 'likely' || e.name === 'unlikely' || e.name === 'READ_ONCE' || e.name === 'data_race') && e.args.length === 1) return this.cond(e.args[0]!, S);
         if (e.name === 'IS_ERR' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E);
         if (e.name === 'IS_ERR_OR_NULL' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E | Z);
+        const pred = PREDICATES[e.name];
+        if (pred && e.args[pred.arg]) {
+          // true only when the argument has these values; false says nothing
+          const x = e.args[pred.arg]!;
+          const name = varName(x);
+          const cur = this.states(this.expr(e, S));
+          if (!name) return { t: cur, f: cur };
+          const t: State[] = [];
+          for (const s of cur) { const v = (s.vals[name] ?? ANY) & pred.whenTrue; if (v) t.push(setVal(s, name, v)); }
+          return { t, f: cur };
+        }
         if (e.name === 'vma_is_anonymous') return this.factSplit('isanon', this.states(this.expr(e, S)));
         if (e.name === 'userfaultfd_armed' || e.name === 'userfaultfd_missing') return this.factSplit('uffd', this.states(this.expr(e, S)));
         break;
@@ -417,15 +492,17 @@ class Interp {
         return e.v === Z ? { t: [], f: S } : (e.v & Z) ? { t: S, f: S } : { t: S, f: [] };
     }
     // value tests: a variable or a call result
-    if (e.k === 'id' && S.some((s) => s.vals[e.n] !== undefined)) return this.valueSplit(e, S, N | E | R | C, true);
+    const vn = varName(e);
+    if (vn && (e.k !== 'field' || S.some((s) => s.vals[vn] !== undefined) || this.repeated.has(this.textOf(e)))) return this.valueSplit(e, S, N | E | R | C, true);
     if (e.k === 'call' || e.k === 'id' || e.k === 'field') {
       const rs = this.expr(e, S);
       if (e.k === 'call' && rs.some((r) => r.v !== ANY)) return this.truthSplit(rs, null);
       const key = `c:${this.textOf(e)}`;
       return this.factSplit(key, this.states(rs));
     }
-    const rs = this.expr(e, S);
-    return { t: this.states(rs), f: this.states(rs) };
+    const rs = this.states(this.expr(e, S));
+    // any other condition: a fact when the same test recurs (`if (mm != &init_mm)` twice)
+    return this.factSplit(`c:${this.textOf(e)}`, rs);
   }
 
   private truthSplit(rs: Res[], v: string | null): { t: State[]; f: State[] } {
@@ -450,18 +527,19 @@ class Interp {
       }
       return { t: dedupe(t), f: dedupe(f) };
     }
-    const name = x.k === 'id' ? x.n : x.k === 'field' ? this.textOf(x).replace(/\s+/g, '') : null;
+    const name = varName(x);
     if (x.k === 'field') this.useCheck(x, S);
     if (x.k === 'field' && x.f === 'anon_vma' && !truth) {
       // vma->anon_vma == NULL
       const r = this.factSplit('anon', S);
       return want === Z ? { t: r.f, f: r.t } : r;
     }
-    if (!name || !S.some((s) => s.vals[name] !== undefined)) {
-      if (x.k === 'id') this.useCheck(x, S);
+    if (x.k === 'id') this.useCheck(x, S);
+    if (!name) {
       const key = `c:${this.textOf(x)}&${want}`;
-      return this.factSplit(key, S);
+      return this.factSplit(key, this.states(this.expr(x, S)));
     }
+    // A tested variable is tracked from here on (`if (!mm) return;` makes mm non-NULL below).
     const t: State[] = [], f: State[] = [];
     for (const s of S) {
       const v = s.vals[name] ?? ANY;
@@ -505,8 +583,10 @@ class Interp {
         const tv = r.v & (want | (other ? N : 0));
         const fv = r.v & (ANY & ~want) & (other ? ANY : ANY);
         const tracked = name && r.s.vals[name] !== undefined;
-        if (tv) t.push(tracked ? setVal(r.s, name!, tv) : r.s);
-        if (fv) f.push(tracked ? setVal(r.s, name!, fv) : r.s);
+        // a RETRY test on a value we did not see produced: the path is a guess
+        const st = tracked || r.v !== ANY ? r.s : r.s.imprecise ? r.s : { ...r.s, imprecise: true };
+        if (tv) t.push(tracked ? setVal(st, name!, tv) : st);
+        if (fv) f.push(tracked ? setVal(st, name!, fv) : st);
       }
       return { t: dedupe(t), f: dedupe(f) };
     }
@@ -516,6 +596,8 @@ class Interp {
   }
 
   private factSplit(key: string, S: State[]): { t: State[]; f: State[]; fact?: string } {
+    // A condition tested once cannot correlate two branches: no fact to keep.
+    if (key.startsWith('c:') && !this.repeated.has(key.slice(2).replace(/&\d+$/, ''))) return { t: S, f: S };
     const t: State[] = [], f: State[] = [];
     for (const s of S) {
       const v = s.facts[key];
@@ -579,18 +661,20 @@ class Interp {
       pre = this.states(this.expr(e.l.base, S));
       const f = e.l.f;
       if (VMA_WRITE_FIELDS.includes(f) && /vma\b|vma->|vmf->vma/.test(this.textOf(e.l.base)) ) {
-        this.events.push({ k: 'field', field: f, at: e.at, end: e.end, states: pre });
+        this.events.push({ k: 'field', field: f, at: e.at, end: e.end, states: pre, base: varName(e.l.base) ?? '' });
       }
     } else if (e.l.k !== 'id') pre = this.states(this.expr(e.l, S));
     const rs = this.expr(e.r, pre);
     const name = e.lhs;
     const simple = isVarLhs(name);
+    const fresh = e.r.k === 'call' && !!this.I.cat.lookup(e.r.name, '')?.returnsNewVma;
     return rs.map((r) => {
       let s = r.s;
       if (simple) {
         if (e.op === '=' && r.v !== ANY) s = setVal(s, name, r.v);
         else if (s.vals[name] !== undefined) { const vals = { ...s.vals }; delete vals[name]; s = { ...s, vals }; }
         s = killFacts(s, name);
+        if (fresh) s = { ...s, facts: { ...s.facts, [`new:${name}`]: true } };
         if (s.dropped && s.dropped.vars.includes(name)) {
           const vars = s.dropped.vars.filter((v) => v !== name);
           s = { ...s, dropped: vars.length ? { site: s.dropped.site, vars } : null };
@@ -634,9 +718,14 @@ class Interp {
     const argText = this.text.slice(e.argAt, e.argEnd);
     const prim = e.member ? undefined : this.I.cat.lookup(e.name, argText);
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
-    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: [] };
+    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: [], args: e.args };
+    if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
     this.events.push(ev);
     if (prim) {
+      if (prim.initsVma && e.args[0]) {
+        const v = varName(e.args[0]);
+        if (v) cur = cur.map((s) => ({ ...s, facts: { ...s.facts, [`new:${v}`]: true } }));
+      }
       if (prim.asserts && !this.I.known) {
         // An assertion tells us what the unknown entry held.
         return cur.map((s) => ({ s: this.assume(s, prim.asserts!), v: ANY }));
@@ -657,11 +746,11 @@ class Interp {
 
   /** Names that become unusable when this call drops the fault lock. */
   private dropVars(e: Extract<Expr, { k: 'call' }>, argText: string): string[] {
-    const first = e.args[0];
     const vars = new Set<string>(['vma']);
-    if (first && first.k === 'id') {
-      if (/vmf/.test(first.n)) vars.add(`${first.n}->vma`);
-      else vars.add(first.n);
+    for (const a of e.args) {
+      if (a.k !== 'id') continue;
+      if (/vmf/.test(a.n)) vars.add(`${a.n}->vma`);
+      else if (/vma/.test(a.n)) vars.add(a.n);
     }
     if (/\bvmf\b/.test(argText)) vars.add('vmf->vma');
     return [...vars];
@@ -691,6 +780,7 @@ class Interp {
           const r = this.release(st, l);
           if (r.missing && l !== 'vma_write') missed = r.missing;
           st = r.s;
+          if (!r.missing && l !== 'vma_write') st = { ...st, rel: { ...st.rel, [l === 'fault' ? (st.flag === 1 ? 'vma_read' : 'mmap_read') : l]: site } };
         }
         for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
         if (o.drops) st = { ...st, dropped: { site, vars: dropVars } };
@@ -750,7 +840,8 @@ class Interp {
       if (held(s, 'vma_write') > 0) return s;
       return { ...s, locks: { ...s.locks, vma_write: 1 }, sites: { ...s.sites, vma_write: site } };
     }
-    return { ...s, locks: { ...s.locks, [l]: held(s, l) + 1 }, sites: { ...s.sites, [l]: site } };
+    // counts saturate: a loop that keeps taking a lock must converge
+    return { ...s, locks: { ...s.locks, [l]: Math.min(held(s, l) + 1, 2) }, sites: { ...s.sites, [l]: site } };
   }
 
   private releaseAll(s: State, toks: LockToken[]): State {
@@ -765,7 +856,7 @@ class Interp {
   private release(s: State, l: LockToken): { s: State; missing: string | null } {
     const known = this.I.known;
     const dec = (name: string): State => {
-      const n = held(s, name) - 1;
+      const n = Math.max(held(s, name) - 1, -2);
       const locks = { ...s.locks };
       if (n === 0) delete locks[name]; else locks[name] = n;
       return { ...s, locks };
@@ -801,8 +892,54 @@ class Interp {
 
 const GIVE_UP = Symbol('give up');
 
+const REPEATED = new WeakMap<FunctionIR, Set<string>>();
+
+/** Condition texts (identifiers, fields, calls) that occur more than once in the function. */
+function repeatedConditions(fn: FunctionIR): Set<string> {
+  const hit = REPEATED.get(fn);
+  if (hit) return hit;
+  const count = new Map<string, number>();
+  const text = fn.text;
+  const see = (e: Expr): void => {
+    if (e.k === 'un' && e.op === '!') return see(e.e);
+    if (e.k === 'bin' && (e.op === '&&' || e.op === '||')) { see(e.l); see(e.r); return; }
+    if (e.k === 'bin' && (e.op === '==' || e.op === '!=')) { see(e.l.k === 'lit' ? e.r : e.l); }
+    const t = text.slice(e.at, e.end).replace(/\s+/g, ' ');
+    count.set(t, (count.get(t) ?? 0) + 1);
+  };
+  const walk = (s: Stmt | undefined): void => {
+    if (!s) return;
+    switch (s.k) {
+      case 'if': see(s.c); walk(s.t); walk(s.f); break;
+      case 'while': case 'do': see(s.c); walk(s.b); break;
+      case 'for': if (s.c) see(s.c); walk(s.init); walk(s.b); break;
+      case 'block': s.b.forEach(walk); break;
+      case 'switch': s.cases.forEach((c) => c.b.forEach(walk)); break;
+      case 'label': walk(s.s ?? undefined); break;
+      case 'pp': s.alts.forEach((a) => a.forEach(walk)); break;
+      default: break;
+    }
+  };
+  walk(fn.body);
+  const out = new Set<string>();
+  for (const [t, n] of count) if (n > 1) out.add(t);
+  REPEATED.set(fn, out);
+  return out;
+}
+
 function isVarLhs(lhs: string): boolean {
-  return /^[A-Za-z_]\w*$/.test(lhs) || /^[A-Za-z_]\w*->vma$/.test(lhs);
+  return /^\*?[A-Za-z_]\w*(->\w+)*$/.test(lhs);
+}
+
+/** The name under which a variable-like expression's value is tracked: `x`, `*x`, `a->b`. */
+export function varName(x: Expr): string | null {
+  if (x.k === 'id') return x.n;
+  if (x.k === 'un' && x.op === '*' && x.e.k === 'id') return `*${x.e.n}`;
+  if (x.k === 'field') {
+    const b = varName(x.base);
+    return b && !b.startsWith('*') ? `${b}->${x.f}` : null;
+  }
+  return null;
 }
 
 function setVal(s: State, name: string, v: number): State {
@@ -815,7 +952,7 @@ function killFacts(s: State, name: string): State {
   if (!keys.length) return s;
   let facts: Record<string, boolean> | null = null;
   for (const k of keys) {
-    if (k.startsWith('c:') && mentions(k.slice(2), name)) {
+    if ((k.startsWith('c:') && mentions(k.slice(2), name)) || k === `new:${name}`) {
       facts ??= { ...s.facts };
       delete facts[k];
     }

@@ -49,12 +49,17 @@ export interface FunctionIR {
   body: Stmt;
   /** Names of called functions (direct calls), for the call graph. */
   callees: string[];
+  /** Direct call sites: name and offset, in order. */
+  callSites: [string, number][];
+  /** Assigns a VMA field that needs mmap_lock for write (vm_flags, vm_page_prot, ...). */
+  writesVmaField: boolean;
   hasError: boolean;
 }
 
 /** Converts a tree-sitter subtree into IR with offsets relative to `base`. */
 export class IRBuilder {
   private calls = new Set<string>();
+  private sites: [string, number][] = [];
   private err = false;
   constructor(private readonly src: string, private readonly base: number) {}
 
@@ -68,6 +73,8 @@ export class IRBuilder {
       bodyAt: body.startIndex - this.base,
       body: b ?? { k: 'block', b: [], end: 0 },
       callees: [...this.calls],
+      callSites: this.sites,
+      writesVmaField: /->\s*(vm_flags|__vm_flags|vm_page_prot|vm_policy|vm_userfaultfd_ctx)\s*[|&^+-]?=[^=]/.test(this.src.slice(body.startIndex, body.endIndex)),
       hasError: this.err || body.hasError,
     };
   }
@@ -340,7 +347,7 @@ export class IRBuilder {
           }
         });
         if (name === 'ERR_PTR') return { k: 'lit', v: LE, at, end };
-        if (name && !member && !name.startsWith('guard:')) this.calls.add(name);
+        if (name && !member && !name.startsWith('guard:')) { this.calls.add(name); this.sites.push([name, at]); }
         return { k: 'call', name, member, args, at, end, argAt, argEnd, fn: fnE ?? undefined };
       }
       case 'assignment_expression': {

@@ -37,6 +37,8 @@ export interface GuardClass {
 
 export interface Normalized {
   text: string;
+  /** `codeView(text)`, computed on the way. */
+  code: string;
   contracts: Contract[];
   scopedGuards: GuardUse[];
   guardClasses: GuardClass[];
@@ -60,6 +62,7 @@ const ANNOTATIONS_WITH_ARGS = new Set([
 ]);
 const CONTRACT_KIND: Record<string, Contract['kind']> = { __must_hold: 'must_hold', __acquires: 'acquires', __releases: 'releases' };
 const BLANK_MACRO_STATEMENTS = /^(EXPORT_SYMBOL|EXPORT_SYMBOL_GPL|EXPORT_SYMBOL_NS|EXPORT_SYMBOL_NS_GPL|EXPORT_SYMBOL_FOR_MODULES|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_GUARD|DEFINE_GUARD_COND|DEFINE_LOCK_GUARD_0|DEFINE_LOCK_GUARD_1|DEFINE_LOCK_GUARD_1_COND|DEFINE_CLASS|DEFINE_FREE|EXTEND_CLASS|late_initcall|subsys_initcall|core_initcall|module_init|module_exit|arch_initcall|postcore_initcall|fs_initcall|device_initcall|early_initcall|__initcall|pure_initcall|module_param|MODULE_PARM_DESC|early_param|__setup)$/;
+const INTEREST = new RegExp(`\\b(?:${[...ANNOTATIONS, ...ANNOTATIONS_WITH_ARGS].join('|')}|\\w*for_?each\\w*|scoped_guard|scoped_cond_guard|(?:COMPAT_)?SYSCALL_DEFINE[0-6]|${BLANK_MACRO_STATEMENTS.source.slice(2, -2)})\\b`, 'g');
 const ENABLED_CONFIGS = /\bCONFIG_(MMU|PER_VMA_LOCK)\b/;
 
 function isIdStart(c: number): boolean {
@@ -69,36 +72,53 @@ function isIdChar(c: number): boolean {
   return isIdStart(c) || (c >= 48 && c <= 57);
 }
 
+const NOT_NL = /[^\n]/g;
+function spaces(t: string): string {
+  if (t.indexOf('\n') < 0) return ' '.repeat(t.length);
+  return t.split('\n').map((x) => ' '.repeat(x.length)).join('\n');
+}
+void NOT_NL;
+
 /** Code view: comments, strings and char literals replaced by spaces (newlines kept). */
 export function codeView(src: string): string {
-  const out = src.split('');
+  const parts: string[] = [];
   const n = src.length;
-  let i = 0;
-  while (i < n) {
-    const c = src.charCodeAt(i);
-    if (c === 47 /* / */ && src.charCodeAt(i + 1) === 42 /* * */) {
+  let last = 0;
+  const re = /\/\*|\/\/|"|'/g;
+  for (let m = re.exec(src); m; m = re.exec(src)) {
+    const i = m.index;
+    const tok = m[0];
+    let stop: number;
+    let keepQuotes = false;
+    if (tok === '/*') {
       const end = src.indexOf('*/', i + 2);
-      const stop = end < 0 ? n : end + 2;
-      for (let k = i; k < stop; k++) if (out[k] !== '\n') out[k] = ' ';
-      i = stop;
-    } else if (c === 47 && src.charCodeAt(i + 1) === 47) {
-      let k = i;
-      while (k < n && src.charCodeAt(k) !== 10) { out[k] = ' '; k++; }
-      i = k;
-    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      stop = end < 0 ? n : end + 2;
+    } else if (tok === '//') {
+      const end = src.indexOf('\n', i);
+      stop = end < 0 ? n : end;
+    } else {
+      const q = tok.charCodeAt(0);
       let k = i + 1;
       while (k < n) {
         const d = src.charCodeAt(k);
         if (d === 92) { k += 2; continue; }
-        if (d === c || d === 10) break;
+        if (d === q || d === 10) break;
         k++;
       }
-      // keep the quotes, blank the contents
-      for (let j = i + 1; j < k && j < n; j++) if (out[j] !== '\n') out[j] = ' ';
-      i = k + 1;
-    } else i++;
+      stop = Math.min(k + 1, n);
+      keepQuotes = true;
+    }
+    if (keepQuotes) {
+      parts.push(src.slice(last, i + 1), spaces(src.slice(i + 1, Math.max(i + 1, stop - 1))));
+      last = Math.max(i + 1, stop - 1);
+    } else {
+      parts.push(src.slice(last, i), spaces(src.slice(i, stop)));
+      last = stop;
+    }
+    re.lastIndex = stop;
   }
-  return out.join('');
+  parts.push(src.slice(last));
+  return parts.join('');
 }
 
 interface Directive {
@@ -139,8 +159,27 @@ function scanDirectives(code: string): Directive[] {
   return out;
 }
 
-function blank(out: string[], from: number, to: number): void {
-  for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
+/** Same-length replacements, applied at the end. */
+class Edits {
+  private list: { from: number; to: number; text: string | null }[] = [];
+  blank(from: number, to: number): void { if (to > from) this.list.push({ from, to, text: null }); }
+  put(from: number, text: string): void { this.list.push({ from, to: from + text.length, text }); }
+  apply(src: string): string {
+    if (!this.list.length) return src;
+    this.list.sort((a, b) => a.from - b.from);
+    const parts: string[] = [];
+    let last = 0;
+    for (const e of this.list) {
+      if (e.from < last) continue; // nested in an earlier blank
+      parts.push(src.slice(last, e.from), e.text ?? spaces(src.slice(e.from, e.to)));
+      last = e.to;
+    }
+    parts.push(src.slice(last));
+    return parts.join('');
+  }
+  clear(): void {
+    this.list = [];
+  }
 }
 
 /** Decide a config conditional: true/false when known, undefined otherwise. */
@@ -218,7 +257,7 @@ function splitArgs(code: string, open: number, close: number): { start: number; 
 
 export function normalize(src: string): Normalized {
   const code = codeView(src);
-  const out = src.split('');
+  const ed = new Edits();
   const contracts: Contract[] = [];
   const scopedGuards: GuardUse[] = [];
   const guardClasses: GuardClass[] = [];
@@ -254,43 +293,44 @@ export function normalize(src: string): Normalized {
     // blank the directives and every branch but `keep`
     for (let i = 0; i < bodies.length; i++) {
       const b = bodies[i]!;
-      blank(out, b.d.start, b.d.end);
-      if (i !== keep) blank(out, b.from, b.to);
+      ed.blank(b.d.start, b.d.end);
+      if (i !== keep) ed.blank(b.from, b.to);
     }
-    blank(out, g.endif.start, g.endif.end);
+    ed.blank(g.endif.start, g.endif.end);
   }
   // a view of what survived, for the identifier pass
-  const kept = out.join('');
+  const kept = ed.apply(src);
+  ed.clear();
   const view = codeView(kept);
 
-  // ---- identifiers ----
+  // ---- identifiers (only the ones we rewrite, found by one regex) ----
   const n = view.length;
-  const directiveAt = new Map(directives.map((d) => [d.start, d]));
+  void n;
   let i = 0;
-  let lastNl = -1;
-  while (i < n) {
-    const c = view.charCodeAt(i);
-    if (c === 10) { lastNl = i; i++; continue; }
-    if (c === 35 /* # */) {
-      // skip directive lines (macro bodies are not code we analyse)
-      const d = directiveAt.get(i);
-      if (d) { i = d.end; continue; }
-    }
-    if (!isIdStart(c) || (i > 0 && isIdChar(view.charCodeAt(i - 1)))) { i++; continue; }
-    let j = i + 1;
-    while (j < n && isIdChar(view.charCodeAt(j))) j++;
-    const word = view.slice(i, j);
+  let dp = 0;
+  INTEREST.lastIndex = 0;
+  for (;;) {
+    const m = INTEREST.exec(view);
+    if (!m) break;
+    if (m.index < i) continue;
+    i = m.index;
+    const j = i + m[0].length;
+    // skip directive lines (macro bodies are not code we analyse)
+    while (dp < directives.length && directives[dp]!.end < i) dp++;
+    if (directives[dp] && i >= directives[dp]!.start) { i = j; continue; }
+    const word = m[0];
+    const lastNl = view.lastIndexOf('\n', i - 1);
     const prev = i > 0 ? view[i - 1] : '';
     const isMember = prev === '.' || (prev === '>' && view[i - 2] === '-');
     if (isMember) { i = j; continue; }
-    if (ANNOTATIONS.has(word)) { blank(out, i, j); i = j; continue; }
+    if (ANNOTATIONS.has(word)) { ed.blank(i, j); i = j; continue; }
     const after = skipSpace(view, j);
     if (ANNOTATIONS_WITH_ARGS.has(word) && view[after] === '(') {
       const close = matchParen(view, after);
       if (close > 0) {
         const kind = CONTRACT_KIND[word];
         if (kind) contracts.push({ offset: i, kind, arg: kept.slice(after + 1, close).trim() });
-        blank(out, i, close + 1);
+        ed.blank(i, close + 1);
         i = close + 1;
         continue;
       }
@@ -302,8 +342,7 @@ export function normalize(src: string): Normalized {
         const nc = view[next];
         // a statement or a block follows: this is a loop, not a call
         if (nc === '{' || (nc !== undefined && (isIdStart(nc.charCodeAt(0)) || nc === '*' || nc === '(' || nc === '+' || nc === '-'))) {
-          const rep = 'while' + ' '.repeat(j - i - 5);
-          for (let k = 0; k < rep.length; k++) out[i + k] = rep[k]!;
+          ed.put(i, 'while' + ' '.repeat(j - i - 5));
           i = j;
           continue;
         }
@@ -314,9 +353,8 @@ export function normalize(src: string): Normalized {
       if (close > 0) {
         const args = splitArgs(view, after, close);
         const cls = kept.slice(args[0]!.start, args[0]!.end).trim();
-        const rep = 'if' + ' '.repeat(j - i - 2);
-        for (let k = 0; k < rep.length; k++) out[i + k] = rep[k]!;
-        if (word === 'scoped_cond_guard' && args.length >= 2) blank(out, args[1]!.start - 1, args[1]!.end); // the failure action
+        ed.put(i, 'if' + ' '.repeat(j - i - 2));
+        if (word === 'scoped_cond_guard' && args.length >= 2) ed.blank(args[1]!.start - 1, args[1]!.end); // the failure action
         scopedGuards.push({ offset: i, cls });
         i = j;
         continue;
@@ -329,11 +367,14 @@ export function normalize(src: string): Normalized {
         const params: string[] = [];
         for (let k = 1; k + 1 < args.length; k += 2) params.push(`${args[k]} ${args[k + 1]}`);
         const rewrite = `long sys_${args[0]}(${params.join(', ') || 'void'})`;
-        const slots: number[] = [];
-        for (let k = i; k <= close; k++) if (out[k] !== '\n') slots.push(k);
-        if (rewrite.length <= slots.length) {
-          blank(out, i, close + 1);
-          for (let k = 0; k < rewrite.length; k++) out[slots[k]!] = rewrite[k]!;
+        const span = kept.slice(i, close + 1);
+        const slots = span.length - (span.match(/\n/g)?.length ?? 0);
+        if (rewrite.length <= slots) {
+          // fill the non-newline positions of the span with the rewrite, then spaces
+          let r = 0;
+          let outSpan = '';
+          for (let k = 0; k < span.length; k++) outSpan += span[k] === '\n' ? '\n' : r < rewrite.length ? rewrite[r++] : ' ';
+          ed.put(i, outSpan);
           i = close + 1;
           continue;
         }
@@ -350,14 +391,15 @@ export function normalize(src: string): Normalized {
         let end = close + 1;
         const semi = skipSpace(view, end);
         if (view[semi] === ';') end = semi + 1;
-        blank(out, i, end);
+        ed.blank(i, end);
         i = end;
         continue;
       }
     }
     i = j;
   }
-  return { text: out.join(''), contracts, scopedGuards, guardClasses };
+  // the code view of the result is the code view of what survived with the same edits (they add no comments or strings)
+  return { text: ed.apply(kept), code: ed.apply(view), contracts, scopedGuards, guardClasses };
 }
 
 export interface BodySpan {
@@ -380,8 +422,8 @@ const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof
  * is a function body, named by the identifier before the matching `(`. Robust to
  * tree-sitter's ERROR recovery: a call is never attributed to a fake nested function.
  */
-export function findBodies(normText: string): BodySpan[] {
-  const code = codeView(normText);
+export function findBodies(normText: string, codeOfText?: string): BodySpan[] {
+  const code = codeOfText ?? codeView(normText);
   const directives = scanDirectives(code);
   const out: BodySpan[] = [];
   const n = code.length;

@@ -20,6 +20,8 @@ export interface FnDef {
   contracts: Contract[];
   /** `scoped_guard` offsets relative to declStart -> guard class. */
   scopedGuards: [number, string][];
+  /** Parameter names, in order ('' where unnamed). */
+  params: string[];
 }
 
 export interface OpsEntry {
@@ -49,16 +51,16 @@ export interface ParseOutput extends ParsedFile {
 export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: Map<string, FunctionIR>): ParseOutput {
   const norm = normalize(text);
   const tree = parser.parse(norm.text, oldTree ?? null);
-  const out = extract(parser, text, norm.text, tree, norm.contracts, norm.scopedGuards, norm.guardClasses, reuse);
+  const out = extract(parser, text, norm.text, norm.code, tree, norm.contracts, norm.scopedGuards, norm.guardClasses, reuse);
   return { ...out, tree, normText: norm.text };
 }
 
 function extract(
-  parser: Parser, text: string, normText: string, tree: Tree | null,
+  parser: Parser, text: string, normText: string, code: string, tree: Tree | null,
   contracts: Contract[], scoped: { offset: number; cls: string }[], guardClasses: GuardClass[],
   reuse?: Map<string, FunctionIR>,
 ): ParsedFile {
-  const bodies = findBodies(normText);
+  const bodies = findBodies(normText, code);
   const fns: FnDef[] = [];
   let hasErrors = !tree || tree.rootNode.hasError;
   for (const b of bodies) {
@@ -101,15 +103,46 @@ function extract(
       name: b.name, nameOffset: b.nameOffset, declStart: b.declStart, bodyStart: b.bodyStart, bodyEnd: b.bodyEnd, isStatic: b.isStatic, ir,
       contracts: contracts.filter((c) => c.offset > b.nameOffset && c.offset < b.bodyStart),
       scopedGuards: scoped.filter((g) => g.offset > b.bodyStart && g.offset < b.bodyEnd).map((g) => [g.offset - b.declStart, g.cls]),
+      params: paramNames(normText.slice(b.nameOffset + b.name.length, b.bodyStart)),
     });
   }
-  return { fns, ops: opsTables(normText), guardClasses, hasErrors };
+  return { fns, ops: opsTables(normText, code), guardClasses, hasErrors };
+}
+
+/** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
+export function paramNames(head: string): string[] {
+  const open = head.indexOf('(');
+  if (open < 0) return [];
+  let depth = 0, close = -1;
+  for (let k = open; k < head.length; k++) {
+    if (head[k] === '(') depth++;
+    else if (head[k] === ')') { depth--; if (depth === 0) { close = k; break; } }
+  }
+  if (close < 0) return [];
+  const inner = head.slice(open + 1, close);
+  const parts: string[] = [];
+  let d = 0, s = 0;
+  for (let k = 0; k < inner.length; k++) {
+    const c = inner[k];
+    if (c === '(' || c === '[') d++;
+    else if (c === ')' || c === ']') d--;
+    else if (c === ',' && d === 0) { parts.push(inner.slice(s, k)); s = k + 1; }
+  }
+  parts.push(inner.slice(s));
+  return parts.map((p) => {
+    const t = p.replace(/\/\*.*?\*\//g, ' ').trim();
+    if (t === 'void' || t === '...' || !t) return '';
+    const fp = /\(\s*\*\s*(\w+)\s*\)/.exec(t);
+    if (fp) return fp[1]!;
+    const m = /(\w+)\s*(\[[^\]]*\]\s*)*$/.exec(t);
+    return m && /[\s*]/.test(t) ? m[1]! : '';
+  }).filter((_, i, a) => !(a.length === 1 && a[0] === ''));
 }
 
 const OPS_RE = /\bstruct\s+(vm_operations_struct|file_operations)\s+(\w+)(?:\s*\[\s*\w*\s*\])?\s*=\s*\{/g;
 
-export function opsTables(normText: string): OpsEntry[] {
-  const code = codeView(normText);
+export function opsTables(normText: string, codeOfText?: string): OpsEntry[] {
+  const code = codeOfText ?? codeView(normText);
   const out: OpsEntry[] = [];
   OPS_RE.lastIndex = 0;
   for (let m = OPS_RE.exec(code); m; m = OPS_RE.exec(code)) {

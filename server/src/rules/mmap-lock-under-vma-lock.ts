@@ -16,7 +16,8 @@ export const rule: Rule = {
     const out: RawFinding[] = [];
     for (const ev of run.result.events) {
       if (ev.k !== 'call' || !ev.prim?.blockingMmap) continue;
-      const bad = ev.states.find((s) => held(s, 'vma_read') > 0);
+      // Under a real entry context on a precise path, or with the VMA lock taken right here.
+      const bad = ev.states.find((s) => held(s, 'vma_read') > 0 && ((run.entry.known && !s.imprecise) || s.sites.vma_read?.fn === run.fn));
       if (!bad) continue;
       out.push({
         at: ev.at, end: ev.end,

@@ -8,6 +8,8 @@ import { held } from '../core/interp';
 import type { RawFinding, Rule } from './types';
 import { chain, describe, lockSite, lockWords } from './util';
 
+const MM = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read']);
+
 export const rule: Rule = {
   id: 'unlock-not-held',
   severity: 'error',
@@ -17,7 +19,8 @@ export const rule: Rule = {
     if (!run.entry.known) return out;
     for (const ev of run.result.events) {
       if (ev.k !== 'call' || !ev.missing.length) continue;
-      const m = ev.missing.find((x) => !x.state.imprecise);
+      // Only the mm locks: other locks (ptl, rmap, hugetlb) are joined across paths and would be guesses.
+      const m = ev.missing.find((x) => !x.state.imprecise && MM.has(x.lock));
       if (!m) continue;
       const s = m.state;
       const only = held(s, 'vma_read') > 0 && m.lock.startsWith('mmap') ? ' (only the per-VMA lock is held)' : '';

@@ -142,13 +142,14 @@ export class Engine {
   writeAcq = 0;
   readonly vmaCounters = { success: 0, retry: 0, abort: 0, miss: 0 };
   readonly causeCounts = new Float64Array(CAUSES.length);
-  readonly breakdown = { lookup: 0, line: 0, service: 0, mmap_read_wait: 0, vma_write_drain: 0, io_wait: 0, anon_vma_prepare: 0, cpu_wait: 0 };
+  readonly breakdown = { lookup: 0, line: 0, service: 0, mmap_read_wait: 0, vma_write_drain: 0, io_wait: 0, anon_vma_prepare: 0 };
   readonly faultsPerBucket = new Float64Array(THROUGHPUT_BUCKETS);
   readonly writersPerBucket = new Float64Array(THROUGHPUT_BUCKETS);
   readonly bucketUs: number;
   readonly horizonUs: number;
   private lastFaultEnd = 0;
   readonly timeline: Array<{ thread: number; group: string; segments: Array<[number, number]> }> = [];
+  private timelineWriters = 0;
   /** Every operation, when spec.logOps (tests). */
   readonly opLog: Array<{ group: string; index: number; start: number; end: number }> | undefined;
 
@@ -265,13 +266,17 @@ export class Engine {
 
   private newThread(g: number): number {
     let t: number;
+    let fresh = false;
     if (this.freeThreads.length) t = this.freeThreads.pop()!;
     else {
       if (this.nThreads === this.cap) this.allocThreads(this.cap * 2);
       t = this.nThreads++;
+      fresh = true;
     }
-    this.grp[t] = g; this.flags[t] = 0; this.cpu[t] = -1; this.seqv[t] = -1; this.wqNext[t] = -1; this.wqPrev[t] = -1;
-    this.tlIndex[t] = -1;
+    // A pooled thread slot (open groups) keeps its timeline: it shows the arrivals it served.
+    this.flags[t] = this.tlIndex[t] >= 0 && !fresh ? F_TIMELINE : 0;
+    this.grp[t] = g; this.cpu[t] = -1; this.seqv[t] = -1; this.wqNext[t] = -1; this.wqPrev[t] = -1;
+    if (fresh) this.tlIndex[t] = -1;
     return t;
   }
 
@@ -336,7 +341,6 @@ export class Engine {
       const u = this.rq[this.rqHead];
       this.rqHead = (this.rqHead + 1) % this.rq.length;
       this.rqLen--;
-      this.breakdown.cpu_wait += 0; // accounted per op through latency
       this.assign(u, c);
       this.continueOnCpu(u, this.now + this.spec.costs.ctxSwitchUs + this.resumeDelay[u]);
     } else {
@@ -893,6 +897,11 @@ export class Engine {
     if (st.arrivals < g.maxArrivals) this.heap.push(this.now + this.rng.exp(1 / g.ratePerUs), -(gi + 1));
     const t = this.newThread(gi);
     st.active++;
+    // Two writer slots join the timeline (after the sampled threads of the first group).
+    if (st.isWriter && this.tlIndex[t] < 0 && this.timelineWriters < 2 && this.spec.timelineThreads > 0) {
+      this.timelineWriters++;
+      this.startTimeline(t, g.name);
+    }
     this.opStart[t] = this.now;
     if (this.unlimited && this.spec.costs.wakeUs === 0) {
       this.cpu[t] = -2;

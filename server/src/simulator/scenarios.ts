@@ -76,10 +76,31 @@ function machineChecks(p: Params): Array<[string, string]> {
   return out;
 }
 
+/**
+ * Writer kinds besides the generic `writers_per_s`: each has its own rate, hold and
+ * VMAs it write-locks. mmap: the neighbour it merges with (vma_merge); munmap: the
+ * VMA it removes, replaced later by a fresh one without anon_vma; mprotect: the VMA
+ * it changes; brk: the heap VMA it expands. Holds are assumptions (docs/simulator.md).
+ */
+const WRITER_KINDS: Array<{ kind: string; hold: number; description: string }> = [
+  { kind: 'mmap', hold: 10, description: 'mmap calls per second; each write-locks the neighbour VMA it merges with' },
+  { kind: 'munmap', hold: 40, description: 'munmap calls per second (TLB shootdown included in the hold); each write-locks and replaces one VMA' },
+  { kind: 'mprotect', hold: 15, description: 'mprotect calls per second; each write-locks the VMA it changes' },
+  { kind: 'brk', hold: 10, description: 'brk calls per second; each write-locks the heap VMA' },
+];
+
+function writerKindKeys(): KeySpec[] {
+  return WRITER_KINDS.flatMap((w) => [
+    { key: `${w.kind}_per_s`, type: 'number' as const, default: 0, unit: '1/s', min: 0, max: 1e6, description: w.description },
+    { key: `${w.kind}_hold_us`, type: 'number' as const, default: w.hold, unit: 'us', min: 0, max: 1e5, description: `mean mmap_lock write hold of ${w.kind} (exponential)` },
+  ]);
+}
+
 function writerChecks(p: Params): Array<[string, string]> {
-  const rate = p.writers_per_s as number, hold = p.writer_hold_us as number;
-  if (rate * hold >= 0.95e6)
-    return [['writers_per_s', `writers_per_s x writer_hold_us = ${(rate * hold / 1e6).toFixed(2)} of mmap_lock's time: must stay below 0.95 (writers alone would saturate the lock); lower writers_per_s or writer_hold_us`]];
+  let load = (p.writers_per_s as number) * (p.writer_hold_us as number);
+  for (const w of WRITER_KINDS) load += ((p[`${w.kind}_per_s`] as number) ?? 0) * ((p[`${w.kind}_hold_us`] as number) ?? 0);
+  if (load >= 0.95e6)
+    return [['writers_per_s', `the writers (writers_per_s x writer_hold_us plus each kind's _per_s x _hold_us) would hold mmap_lock ${(load / 1e6).toFixed(2)} of the time: must stay below 0.95 (writers alone would saturate the lock); lower the rates or the holds`]];
   return [];
 }
 
@@ -87,13 +108,24 @@ function anonVmas(n: number, anonVma: boolean): VmaSpec[] {
   return Array.from({ length: n }, () => ({ kind: VmaKind.Anon, anonVma, mapPages: true, uffd: false }));
 }
 
-function writerGroup(p: Params, vmaLo: number, vmaHi: number, replaceProb: number): GroupSpec | undefined {
-  const rate = p.writers_per_s as number;
-  if (!(rate > 0)) return undefined;
-  return {
-    name: 'writers', kind: 'open', threads: 0, thinkUs: 0, ratePerUs: rate / 1e6, maxArrivals: Infinity,
-    op: { type: 'write', writer: { holdUs: p.writer_hold_us as number, holdDist: 'exp', vmaLo, vmaHi, vmasLocked: Math.min(p.writer_vmas as number ?? 1, vmaHi - vmaLo), replaceProb } },
+/** The writer groups: the generic writers, then each writer kind with a rate. `heap` is the VMA brk expands. */
+function writerGroups(p: Params, vmaLo: number, vmaHi: number, replaceProb: number, heap = vmaLo): GroupSpec[] {
+  const out: GroupSpec[] = [];
+  const open = (name: string, rate: number, holdUs: number, lo: number, hi: number, locked: number, replace: number): void => {
+    if (!(rate > 0) || hi <= lo) return;
+    out.push({
+      name, kind: 'open', threads: 0, thinkUs: 0, ratePerUs: rate / 1e6, maxArrivals: Infinity,
+      op: { type: 'write', writer: { holdUs, holdDist: 'exp', vmaLo: lo, vmaHi: hi, vmasLocked: Math.min(locked, hi - lo), replaceProb: replace } },
+    });
   };
+  open('writers', p.writers_per_s as number, p.writer_hold_us as number, vmaLo, vmaHi, (p.writer_vmas as number) ?? 1, replaceProb);
+  const rate = (k: string): number => (p[`${k}_per_s`] as number) ?? 0;
+  const hold = (k: string): number => p[`${k}_hold_us`] as number;
+  open('mmap', rate('mmap'), hold('mmap'), vmaLo, vmaHi, 1, 0);
+  open('munmap', rate('munmap'), hold('munmap'), vmaLo, vmaHi, 1, 1);
+  open('mprotect', rate('mprotect'), hold('mprotect'), vmaLo, vmaHi, 1, 0);
+  open('brk', rate('brk'), hold('brk'), heap, heap + 1, 1, 0);
+  return out;
 }
 
 function baseSpec(p: Params, vmas: VmaSpec[], groups: GroupSpec[], durationUs: number): ModelSpec {
@@ -164,7 +196,7 @@ const seedText: ScenarioDef = {
       { key: 'think_us', type: 'number', default: 1000, unit: 'us', min: 0, max: 1e6, description: 'mean user time a thread runs between two first touches of text pages' },
       { key: 'text_fault_us', type: 'number', default: 1.0, unit: 'us', min: 0.01, max: 1e4, description: 'mean CPU time of a text read fault (page-cache hit, map one page)' },
       { key: 'io_us', type: 'number', default: 100, unit: 'us', min: 0, max: 1e6, description: 'mean read I/O of a cold text page' },
-      k.writersPerS(1000), k.writerHold(30), k.writerVmas(1),
+      k.writersPerS(1000), k.writerHold(30), k.writerVmas(1), ...writerKindKeys(),
       k.anonCheck('late'), k.kernel('6.12'), k.perVma(true), k.duration(1, 60),
       ...tuningKeys(),
     ],
@@ -183,8 +215,7 @@ const seedText: ScenarioDef = {
       work: Math.ceil(pages / fa), bounds: true,
       op: { type: 'fault', mix: [{ weight: 1, kind: FaultKind.FileRead, vmaLo: 0, vmaHi: 1, serviceUs: (p.text_fault_us as number) * (1 + 0.05 * (fa - 1)), ioProb: p.page_cache === 'cold' ? 1 : 0 }] },
     });
-    const w = writerGroup(p, 1, 65, 0.5);
-    if (w) spec.groups.push(w);
+    spec.groups.push(...writerGroups(p, 1, 65, 0.5));
     return { spec, horizonUs: spec.durationUs };
   },
 };
@@ -198,7 +229,7 @@ const pft: ScenarioDef = {
       { key: 'vma_per_thread', type: 'bool', default: false, description: 'each thread faults its own VMA (else one shared VMA)' },
       k.perVma(true), k.kernel('6.4'), k.anonCheck('auto'),
       { key: 'fault_us', type: 'number', default: PFT_FAULT_US, unit: 'us', min: 0.01, max: 1e4, description: 'CPU time of one anonymous fault outside the lock word (calibrated on pft, 1 thread)' },
-      k.writersPerS(0), k.writerHold(10), k.writerVmas(1),
+      k.writersPerS(0), k.writerHold(10), k.writerVmas(1), ...writerKindKeys(),
       k.duration(0.02, 1),
       { key: 'uncore_beta', type: 'number', default: DEFAULT_COSTS.uncoreBeta, min: 0, max: 10, description: 'fault slow-down per other core of the socket faulting at the same time (memory and uncore contention)' },
       { key: 'smt_factor', type: 'number', default: DEFAULT_COSTS.smtFactor, min: 1, max: 4, description: 'fault slow-down when the SMT sibling is busy' },
@@ -219,8 +250,7 @@ const pft: ScenarioDef = {
       name: 'pft', kind: 'closed', threads: n, thinkUs: 0, ratePerUs: 0, maxArrivals: 0,
       op: { type: 'fault', mix: [{ weight: 1, kind: FaultKind.AnonWrite, vmaLo: 0, vmaHi: vmas.length, own: perThread, serviceUs: p.fault_us as number, ioProb: 0 }] },
     });
-    const w = writerGroup(p, 0, vmas.length, 0);
-    if (w) spec.groups.push(w);
+    spec.groups.push(...writerGroups(p, 0, vmas.length, 0));
     return { spec, horizonUs: spec.durationUs };
   },
 };
@@ -235,7 +265,7 @@ const appLaunch: ScenarioDef = {
       { key: 'think_us', type: 'number', default: 20, unit: 'us', min: 0, max: 1e6, description: 'mean user time between two faults of a thread' },
       { key: 'vma_count', type: 'int', default: 400, min: 2, max: 100000, description: 'VMAs of the process (libraries, dex, heap, stacks)' },
       { key: 'new_vma_share', type: 'number', default: 0.3, min: 0, max: 1, description: 'share of the writers that replace a VMA (munmap+mmap: the new one has no anon_vma yet)' },
-      k.writersPerS(5000), k.writerHold(20), k.writerVmas(1),
+      k.writersPerS(5000), k.writerHold(20), k.writerVmas(1), ...writerKindKeys(),
       k.anonCheck('auto'), k.kernel('6.12'), k.perVma(true), k.duration(10, 60),
       ...tuningKeys(),
     ],
@@ -263,8 +293,7 @@ const appLaunch: ScenarioDef = {
       name: 'app', kind: 'closed', threads, thinkUs: p.think_us as number, ratePerUs: 0, maxArrivals: 0,
       work: threads * (p.faults_per_thread as number), bounds: true, op: { type: 'fault', mix },
     });
-    const w = writerGroup(p, a0, a1, p.new_vma_share as number);
-    if (w) spec.groups.push(w);
+    spec.groups.push(...writerGroups(p, a0, a1, p.new_vma_share as number));
     return { spec, horizonUs: spec.durationUs };
   },
 };
@@ -277,7 +306,7 @@ const writerStorm: ScenarioDef = {
       ...machineKeys(64, 10000, 64, 2, 1),
       { key: 'think_us', type: 'number', default: 5, unit: 'us', min: 0, max: 1e6, description: 'mean user time between two faults of a thread' },
       { key: 'vma_count', type: 'int', default: 32, min: 1, max: 100000, description: 'anonymous VMAs the faults and writers spread over' },
-      k.writersPerS(40000), k.writerHold(10), k.writerVmas(1),
+      k.writersPerS(40000), k.writerHold(10), k.writerVmas(1), ...writerKindKeys(),
       k.anonCheck('auto'), k.kernel('6.12'), k.perVma(true), k.duration(0.1, 10),
       ...tuningKeys(),
     ],
@@ -290,8 +319,7 @@ const writerStorm: ScenarioDef = {
       name: 'faulters', kind: 'closed', threads: p.threads as number, thinkUs: p.think_us as number, ratePerUs: 0, maxArrivals: 0,
       op: { type: 'fault', mix: [{ weight: 1, kind: FaultKind.AnonWrite, vmaLo: 0, vmaHi: n, serviceUs: 1.1, ioProb: 0 }] },
     });
-    const w = writerGroup(p, 0, n, 0);
-    if (w) spec.groups.push(w);
+    spec.groups.push(...writerGroups(p, 0, n, 0));
     return { spec, horizonUs: spec.durationUs };
   },
 };
@@ -315,7 +343,7 @@ const path: ScenarioDef = {
       { key: 'vma_count', type: 'int', default: 64, min: 1, max: 100000, description: 'VMAs of the process' },
       { key: 'bg_threads', type: 'int', default: 16, min: 0, max: 100000, description: 'background threads taking ordinary anonymous and file faults' },
       { key: 'bg_think_us', type: 'number', default: 100, unit: 'us', min: 0, max: 1e7, description: 'mean user time between two faults of a background thread' },
-      k.writersPerS(1000), k.writerHold(20), k.writerVmas(1),
+      k.writersPerS(1000), k.writerHold(20), k.writerVmas(1), ...writerKindKeys(),
       { key: 'io_us', type: 'number', default: 100, unit: 'us', min: 0, max: 1e6, description: 'mean I/O (or userfaultfd) wait of a fallback that waits' },
       k.anonCheck('auto'), k.kernel('6.12'), k.perVma(true), k.duration(0.5, 60),
       ...tuningKeys(),
@@ -358,10 +386,24 @@ const path: ScenarioDef = {
         ] : [{ weight: 1, kind: FaultKind.FileRead, vmaLo: 0, vmaHi: n, serviceUs: 1.0, ioProb: 0 }] },
       });
     }
-    const w = writerGroup(p, 0, n, 0);
-    if (w) spec.groups.push(w);
+    spec.groups.push(...writerGroups(p, 0, n, 0));
     return { spec, horizonUs: spec.durationUs };
   },
 };
+
+/** What the user should know about how the parameters were read (printed with the results). */
+export function configNotes(p: Params): string[] {
+  const notes: string[] = [];
+  if (typeof p.kernel_version !== 'string') return notes;
+  const v = version(p.kernel_version);
+  if (v > version(NEWEST_KERNEL)) notes.push(`kernel_version ${p.kernel_version} is newer than the newest kernel the model knows (${NEWEST_KERNEL}): simulated as ${NEWEST_KERNEL}`);
+  if (v < 604) {
+    if (p.per_vma_locks === true) notes.push(`kernel_version ${p.kernel_version} has no per-VMA locks (they came in 6.4): every fault takes mmap_lock; per_vma_locks is ignored`);
+    if (p.anon_vma_check !== undefined && p.anon_vma_check !== 'auto') notes.push(`anon_vma_check=${p.anon_vma_check} has no effect before 6.4 (no per-VMA locks)`);
+  } else if (p.per_vma_locks === false && p.anon_vma_check !== undefined && p.anon_vma_check !== 'auto') {
+    notes.push(`anon_vma_check=${p.anon_vma_check} has no effect with per_vma_locks=false`);
+  }
+  return notes;
+}
 
 export const SCENARIOS: ScenarioDef[] = [mm1, seedText, pft, appLaunch, writerStorm, path];
