@@ -43,7 +43,13 @@ const browserEntries = [
 const jobs = [];
 for (const [entry, outfile, external] of nodeEntries) {
   if (!existsSync(join(root, entry))) continue;
-  jobs.push(build({ ...common, entryPoints: [entry], outfile, platform: 'node', format: 'cjs', target: 'node20', external }));
+  // web-tree-sitter is an ES module that calls createRequire(import.meta.url):
+  // in a CommonJS bundle import.meta.url must be supplied.
+  jobs.push(build({
+    ...common, entryPoints: [entry], outfile, platform: 'node', format: 'cjs', target: 'node20', external,
+    define: { 'import.meta.url': '__bundleFileUrl' },
+    banner: { js: "var __bundleFileUrl = require('url').pathToFileURL(__filename).href;" },
+  }));
 }
 for (const [entry, outfile] of browserEntries) {
   if (!existsSync(join(root, entry))) continue;
