@@ -35,6 +35,7 @@ const nodeEntries = [
   ['client/src/extension.ts', 'dist/client.js', ['vscode']],
   ['server/src/lsp/main.ts', 'dist/server.js', []],
   ['server/src/cli/main.ts', 'dist/cli.js', []],
+  ['server/src/node/parse-worker.ts', 'dist/parse-worker.js', []],
 ];
 const browserEntries = [
   ['media/src/panel.ts', 'dist/media/panel.js'],
@@ -43,13 +44,9 @@ const browserEntries = [
 const jobs = [];
 for (const [entry, outfile, external] of nodeEntries) {
   if (!existsSync(join(root, entry))) continue;
-  // web-tree-sitter is an ES module that calls createRequire(import.meta.url):
-  // in a CommonJS bundle import.meta.url must be supplied.
-  jobs.push(build({
-    ...common, entryPoints: [entry], outfile, platform: 'node', format: 'cjs', target: 'node20', external,
-    define: { 'import.meta.url': '__bundleFileUrl' },
-    banner: { js: "var __bundleFileUrl = require('url').pathToFileURL(__filename).href;" },
-  }));
+  // web-tree-sitter's ESM build needs import.meta.url, which a CJS bundle lacks: bundle its CJS build.
+  const alias = { 'web-tree-sitter': require.resolve('web-tree-sitter') };
+  jobs.push(build({ ...common, entryPoints: [entry], outfile, platform: 'node', format: 'cjs', target: 'node20', external, alias }));
 }
 for (const [entry, outfile] of browserEntries) {
   if (!existsSync(join(root, entry))) continue;

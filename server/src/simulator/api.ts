@@ -5,7 +5,7 @@
  * `server/src/simulator/index.ts` exports:
  *   listScenarios(): ScenarioInfo[]
  *   validateConfig(input: unknown): { ok: true; config: SimConfig } | { ok: false; errors: ConfigError[] }
- *   createSimulation(config: SimConfig): Simulation      // stepwise, for workers
+ *   createSimulation(config: SimConfig, now?: () => number): Simulation & { cancel(): void }  // stepwise, for workers
  *   runSimulation(config: SimConfig, opts?: RunOptions): SimResult  // to completion, for the CLI
  */
 
@@ -81,7 +81,25 @@ export interface SimResult {
     write_wait_us: { mean: number; p99: number };
   };
   vma_lock: { success: number; retry: number; abort: number; miss: number };
-  /** Optional detail for charts: histogram buckets, throughput over time, timelines. */
+  /**
+   * Extra keys, all bounded in size, for the panel's charts (docs/simulator.md, "Results"):
+   *  - `truncated: boolean`: the event budget (`max_events`) stopped the run.
+   *  - `fallbacks: Record<cause, number>`: why faults left the VMA lock or retried, by cause:
+   *    write_locked, file_vma, uffd, anon_vma_early, anon_vma, swap, hugetlb, file_fault_6_6,
+   *    no_map_pages, io.
+   *  - `wait_breakdown_us: Record<part, number>`: total fault time by part (lookup, line,
+   *    service, mmap_read_wait, vma_write_drain, io_wait, anon_vma_prepare, cpu_wait).
+   *  - `groups: Array<{name, ops, completed, latency_us: LatencySummary}>`: per thread group
+   *    (e.g. `path`, `background`, `writers`; `faults` aggregates every non-writer group).
+   *  - `latency_histogram: {faults, writers}`: each an array of `[upper_bound_us, count]`,
+   *    4 log buckets per power of two over the occupied range (at most ~200 rows).
+   *  - `throughput: {bucket_us, faults_per_s: number[], writers_per_s: number[]}`: at most
+   *    100 time buckets of `bucket_us` from time 0.
+   *  - `timeline: {states: string[], threads: Array<{thread, group, segments: Array<[t_us, state]>}>}`:
+   *    state changes of up to 8 threads of the first group, at most 300 each; `state` indexes
+   *    `states` (user, cpu_wait, vma_read, mmap_read_wait, mmap_read, mmap_write_wait,
+   *    mmap_write, io_wait, spin, idle, nolock); a state lasts until the next segment.
+   */
   [extra: string]: unknown;
 }
 

@@ -1,0 +1,955 @@
+/**
+ * Path-sensitive abstract interpretation of one function's IR over a set of
+ * lock states. A state holds the locks (with counts), the FAULT_FLAG_VMA_LOCK
+ * fact, abstract values of variables set from lock-returning calls, condition
+ * facts, and whether the fault's lock was dropped. The interpreter records
+ * events (calls with the states before them, VMA field writes, uses of a VMA
+ * after the fault lock was dropped, returns) that the rules and the summaries read.
+ *
+ * Bounded: at most STATE_BUDGET states per program point (joined beyond), a
+ * few iterations per loop and per backward goto, and a step budget per run.
+ */
+import type { Catalogue, LockToken, Outcome, Primitive } from '../catalogue';
+import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS } from '../catalogue';
+import type { Expr, FunctionIR, Stmt } from './ir';
+
+export const STATE_BUDGET = 64;
+const STEP_BUDGET = 400_000;
+const LOOP_ROUNDS = 3;
+const GOTO_ROUNDS = 3;
+
+export interface Site {
+  file: string;
+  /** Offset relative to the start of function `fn`'s declaration (stable when the function moves). */
+  off: number;
+  fn: string;
+  call: string;
+}
+
+export interface State {
+  readonly locks: Readonly<Record<string, number>>;
+  /** FAULT_FLAG_VMA_LOCK: 0 unknown, 1 set, 2 clear. */
+  readonly flag: 0 | 1 | 2;
+  readonly vals: Readonly<Record<string, number>>;
+  readonly facts: Readonly<Record<string, boolean>>;
+  readonly dropped: { site: Site; vars: readonly string[] } | null;
+  /** Some split on the way came from a callee summary that we could not tie to a test. */
+  readonly imprecise: boolean;
+  /** Where each held lock was taken (for related locations). */
+  readonly sites: Readonly<Record<string, Site>>;
+  /** Paths that differed in other locks (ptl, rcu, rmap, hugetlb) were joined here: their counts are an upper bound. */
+  readonly minorJoined?: boolean;
+}
+
+export function stateKey(s: State): string {
+  let k = '';
+  for (const l of Object.keys(s.locks).sort()) if (s.locks[l]) k += `${l}${s.locks[l]},`;
+  k += `|${s.flag}|`;
+  for (const v of Object.keys(s.vals).sort()) k += `${v}=${s.vals[v]},`;
+  k += '|';
+  for (const f of Object.keys(s.facts).sort()) k += `${f}=${s.facts[f] ? 1 : 0},`;
+  if (s.dropped) k += `|D${s.dropped.vars.join('+')}`;
+  return k;
+}
+
+/** The mm locks every rule is about: states differing in them never merge. */
+export const MM_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write', 'fault']);
+
+const COARSE = new WeakMap<State, string>();
+function coarseKey(s: State): string {
+  const hit = COARSE.get(s);
+  if (hit !== undefined) return hit;
+  const k = computeCoarseKey(s);
+  COARSE.set(s, k);
+  return k;
+}
+
+function computeCoarseKey(s: State): string {
+  const ls = Object.keys(s.locks);
+  if (ls.length > 1) ls.sort();
+  let k = '';
+  for (const l of ls) if (s.locks[l] && MM_LOCKS.has(l)) k += `${l}${s.locks[l]},`;
+  return `${k}|${s.flag}|${s.dropped ? 1 : 0}`;
+}
+
+export function held(s: State, l: string): number { return s.locks[l] ?? 0; }
+export function holdsMmap(s: State): boolean { return held(s, 'mmap_read') > 0 || held(s, 'mmap_write') > 0 || held(s, 'mmap_any') > 0; }
+export function holdsMmapWrite(s: State): boolean { return held(s, 'mmap_write') > 0 || held(s, 'mmap_any') > 0; }
+
+export interface CallEvent {
+  k: 'call';
+  name: string;
+  member: boolean;
+  at: number;
+  end: number;
+  prim?: Primitive;
+  /** Workspace callee (direct call to a function defined in the workspace). */
+  callee?: string;
+  states: State[];
+  /** Releases of locks a state did not hold (primitive, or a callee on every outcome). */
+  missing: { state: State; lock: string }[];
+  /** States after the call, when it had a lock effect. */
+  after?: State[];
+  /** The argument expressions (for parameter values in entry contexts). */
+  args?: Expr[];
+}
+export interface FieldWriteEvent { k: 'field'; field: string; at: number; end: number; states: State[] }
+export interface DropUseEvent { k: 'use'; text: string; at: number; end: number; state: State }
+export interface ReturnEvent { k: 'ret'; at: number; end: number; state: State; v: number }
+export type Event = CallEvent | FieldWriteEvent | DropUseEvent | ReturnEvent;
+
+export interface SummaryOutcome extends Outcome {
+  /** An acquire site inside the callee, for related locations. */
+  siteOf?: Record<string, Site>;
+}
+export interface Summary {
+  outcomes: SummaryOutcome[];
+}
+
+export interface RunInput {
+  fn: FunctionIR;
+  file: string;
+  /** Absolute offset of the function's declaration start. */
+  base: number;
+  cat: Catalogue;
+  /** Summary of a workspace function called by name from this file, if known. */
+  summary: (name: string) => Summary | undefined;
+  /** Does the workspace define this function (for the call graph)? */
+  defined: (name: string) => boolean;
+  guardClasses: Map<string, { lockCall: string; unlockCall: string }>;
+  /** Guard `if` offsets (relative) from `scoped_guard` -> class. */
+  scopedGuards: Map<number, string>;
+  entry: State;
+  /** Entry known (a real context) or symbolic (counts relative to an unknown entry). */
+  known: boolean;
+}
+
+export interface RunResult {
+  events: Event[];
+  returns: ReturnEvent[];
+  gaveUp: boolean;
+}
+
+interface Res { s: State; v: number }
+interface Flow { normal: State[]; brk: State[]; cont: State[] }
+
+export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}, vals: Record<string, number> = {}): State {
+  return { locks, flag, vals, facts: {}, dropped: null, imprecise: false, sites };
+}
+
+/** Abstract value of an argument in a state: a literal, a tracked variable, or anything. */
+export function argValue(a: Expr, s: State): number {
+  if (a.k === 'lit') return a.v;
+  const n = varName(a);
+  return n ? s.vals[n] ?? ANY : ANY;
+}
+
+/**
+ * The join: states with the same locks, FAULT_FLAG_VMA_LOCK fact and drop marker
+ * merge (variable values united, facts kept where they agree). Values and facts
+ * that are correlated with locks survive, because states with different locks
+ * never merge; the number of states stays the number of distinct lock situations.
+ */
+function dedupe(states: State[]): State[] {
+  if (states.length <= 1) return states;
+  const groups = new Map<string, State>();
+  let merged = false;
+  for (const s of states) {
+    const k = coarseKey(s);
+    const g = groups.get(k);
+    if (!g) { groups.set(k, s); continue; }
+    if (g === s) continue;
+    merged = true;
+    groups.set(k, join(g, s));
+  }
+  let out = merged ? [...groups.values()] : states;
+  if (out.length > STATE_BUDGET) out = out.slice(0, STATE_BUDGET);
+  return out;
+}
+
+function join(a: State, b: State): State {
+  let vals: Record<string, number> | null = null;
+  for (const k of Object.keys(a.vals)) {
+    const bv = b.vals[k];
+    const av = a.vals[k]!;
+    if (bv === av) continue;
+    vals ??= { ...a.vals };
+    if (bv === undefined) delete vals[k]; else vals[k] = av | bv;
+  }
+  let facts: Record<string, boolean> | null = null;
+  for (const k of Object.keys(a.facts)) {
+    if (b.facts[k] === a.facts[k]) continue;
+    facts ??= { ...a.facts };
+    delete facts[k];
+  }
+  let locks: Record<string, number> | null = null;
+  for (const k of new Set([...Object.keys(a.locks), ...Object.keys(b.locks)])) {
+    const av = a.locks[k] ?? 0, bv = b.locks[k] ?? 0;
+    if (av === bv) continue;
+    locks ??= { ...a.locks };
+    locks[k] = Math.max(av, bv);
+  }
+  if (!vals && !facts && !locks && a.imprecise === b.imprecise) return a;
+  return {
+    ...a, vals: vals ?? a.vals, facts: facts ?? a.facts, imprecise: a.imprecise || b.imprecise,
+    locks: locks ?? a.locks, minorJoined: !!locks || a.minorJoined || b.minorJoined,
+  };
+}
+
+const WORD_CACHE = new Map<string, RegExp>();
+function mentions(text: string, v: string): boolean {
+  let re = WORD_CACHE.get(v);
+  if (!re) {
+    re = new RegExp(`(^|[^\\w])${v.replace(/[^\w]/g, '\\$&')}($|[^\\w])`);
+    if (WORD_CACHE.size > 5000) WORD_CACHE.clear();
+    WORD_CACHE.set(v, re);
+  }
+  return re.test(text);
+}
+
+export function run(input: RunInput): RunResult {
+  return new Interp(input).exec();
+}
+
+class Interp {
+  private events: Event[] = [];
+  private returns: ReturnEvent[] = [];
+  private labels = new Map<string, State[]>();
+  private labelGrew = false;
+  private steps = 0;
+  private gaveUp = false;
+  private guardScopes: LockToken[][] = [];
+  private reportedUses = new Set<number>();
+  private readonly text: string;
+
+  private readonly repeated: Set<string>;
+
+  constructor(private readonly I: RunInput) {
+    this.text = I.fn.text;
+    this.repeated = repeatedConditions(I.fn);
+  }
+
+  exec(): RunResult {
+    for (let round = 0; round < GOTO_ROUNDS; round++) {
+      this.events = [];
+      this.returns = [];
+      this.reportedUses.clear();
+      this.labelGrew = false;
+      this.passed = new Set();
+      this.guardScopes = [];
+      let flow: Flow;
+      try {
+        flow = this.stmt(this.I.fn.body, [this.I.entry]);
+      } catch (e) {
+        if (e === GIVE_UP) { this.gaveUp = true; return { events: [], returns: [], gaveUp: true }; }
+        throw e;
+      }
+      // falling off the end is a return without value
+      const endAt = this.I.fn.text.length - 1;
+      for (const s of flow.normal) this.addReturn(s, ANY, endAt, endAt + 1);
+      if (!this.labelGrew) break;
+    }
+    return { events: this.events, returns: this.returns, gaveUp: this.gaveUp };
+  }
+
+  private tick(n: number): void {
+    this.steps += n;
+    if (this.steps > STEP_BUDGET) throw GIVE_UP;
+  }
+
+  private site(at: number, call: string): Site {
+    return { file: this.I.file, off: at, fn: this.I.fn.name, call };
+  }
+
+  private textOf(e: { at: number; end: number }): string {
+    return this.text.slice(e.at, e.end).replace(/\s+/g, ' ');
+  }
+
+  // ---------------- statements ----------------
+
+  private stmts(list: Stmt[], S: State[]): Flow {
+    const brk: State[] = [], cont: State[] = [];
+    let cur = S;
+    for (const s of list) {
+      if (!cur.length && s.k !== 'label' && !(s.k === 'block' || s.k === 'pp')) continue;
+      const f = this.stmt(s, cur);
+      brk.push(...f.brk);
+      cont.push(...f.cont);
+      cur = f.normal;
+    }
+    return { normal: cur, brk, cont };
+  }
+
+  private stmt(s: Stmt, S: State[]): Flow {
+    this.tick(S.length + 1);
+    switch (s.k) {
+      case 'expr': return { normal: this.states(this.expr(s.e, S)), brk: [], cont: [] };
+      case 'block': {
+        this.guardScopes.push([]);
+        const f = this.stmts(s.b, S);
+        const scope = this.guardScopes.pop()!;
+        if (scope.length) f.normal = f.normal.map((st) => this.releaseAll(st, scope));
+        return f;
+      }
+      case 'if': {
+        const guardCls = this.I.scopedGuards.get(s.at);
+        if (guardCls !== undefined) {
+          const tok = this.guardLock(guardCls);
+          const inS = tok ? S.map((st) => this.acquire(st, tok, this.site(s.at, `scoped_guard(${guardCls})`))) : S;
+          this.guardScopes.push(tok ? [tok] : []);
+          const f = this.stmt(s.t, inS);
+          this.guardScopes.pop();
+          if (tok) { f.normal = f.normal.map((st) => this.releaseAll(st, [tok])); f.brk = f.brk.map((st) => this.releaseAll(st, [tok])); }
+          return f;
+        }
+        const { t, f, fact } = this.cond(s.c, S);
+        const ft = this.stmt(s.t, t);
+        const ff = s.f ? this.stmt(s.f, f) : { normal: f, brk: [], cont: [] };
+        let normal = [...ft.normal, ...ff.normal];
+        if (fact) normal = forgetFact(normal, fact);
+        return { normal: dedupe(normal), brk: [...ft.brk, ...ff.brk], cont: [...ft.cont, ...ff.cont] };
+      }
+      case 'while': case 'for': {
+        let pre = S;
+        if (s.k === 'for' && s.init) pre = this.stmt(s.init, pre).normal;
+        const exits: State[] = [];
+        const seen = new Set<string>();
+        let inS = pre;
+        for (let round = 0; round <= LOOP_ROUNDS && inS.length; round++) {
+          for (const st of inS) seen.add(coarseKey(st));
+          const c = s.c ? this.cond(s.c, inS) : { t: inS, f: [] as State[] };
+          exits.push(...c.f);
+          const body = this.stmt(s.b, c.t);
+          exits.push(...body.brk);
+          let next = [...body.normal, ...body.cont];
+          if (s.k === 'for' && s.u) next = this.states(this.expr(s.u, next));
+          // converged when no new lock situation comes round (values are joined, not iterated)
+          next = dedupe(next).filter((st) => !seen.has(coarseKey(st)));
+          if (round === LOOP_ROUNDS && next.length) {
+            // widening: give up distinguishing values, the lock sets are what matter
+            const c2 = s.c ? this.cond(s.c, next.map((st) => ({ ...st, vals: {}, facts: {} }))) : { t: [], f: [] };
+            exits.push(...c2.f);
+            break;
+          }
+          inS = next;
+        }
+        return { normal: dedupe(exits), brk: [], cont: [] };
+      }
+      case 'do': {
+        const exits: State[] = [];
+        const seen = new Set<string>();
+        let inS = S;
+        for (let round = 0; round <= LOOP_ROUNDS && inS.length; round++) {
+          for (const st of inS) seen.add(coarseKey(st));
+          const body = this.stmt(s.b, inS);
+          exits.push(...body.brk);
+          const c = this.cond(s.c, [...body.normal, ...body.cont]);
+          exits.push(...c.f);
+          inS = dedupe(c.t).filter((st) => !seen.has(coarseKey(st)));
+          if (round === LOOP_ROUNDS) { exits.push(...inS.map((st) => ({ ...st, vals: {}, facts: {} }))); break; }
+        }
+        return { normal: dedupe(exits), brk: [], cont: [] };
+      }
+      case 'switch': {
+        const ev = this.expr(s.e, S);
+        const varName = s.e.k === 'id' ? s.e.n : null;
+        const out: State[] = [];
+        const cont: State[] = [];
+        let fall: State[] = [];
+        let hasDefault = false;
+        for (const c of s.cases) {
+          let entering: State[];
+          if (c.vals === null) { hasDefault = true; entering = ev.map((r) => r.s); }
+          else {
+            const want = c.vals.reduce((m, v) => m | (v.k === 'lit' ? v.v : ANY), 0) || ANY;
+            entering = [];
+            for (const r of ev) {
+              const nv = r.v & want;
+              if (!nv) continue;
+              entering.push(varName && r.s.vals[varName] !== undefined ? setVal(r.s, varName, nv) : r.s);
+            }
+          }
+          const f = this.stmts(c.b, dedupe([...fall, ...entering]));
+          out.push(...f.brk);
+          cont.push(...f.cont);
+          fall = f.normal;
+        }
+        out.push(...fall);
+        if (!hasDefault) out.push(...ev.map((r) => r.s));
+        return { normal: dedupe(out), brk: [], cont };
+      }
+      case 'ret': {
+        const res = s.e ? this.expr(s.e, S) : S.map((st) => ({ s: st, v: ANY }));
+        for (const r of res) this.addReturn(r.s, r.v, s.at, s.end);
+        return { normal: [], brk: [], cont: [] };
+      }
+      case 'break': return { normal: [], brk: S, cont: [] };
+      case 'cont': return { normal: [], brk: [], cont: S };
+      case 'goto': {
+        const prev = this.labels.get(s.l) ?? [];
+        const keys = new Set(prev.map(coarseKey));
+        if (S.length) {
+          this.labels.set(s.l, dedupe([...prev, ...S]));
+          if (this.passed.has(s.l) && S.some((st) => !keys.has(coarseKey(st)))) this.labelGrew = true;
+        }
+        return { normal: [], brk: [], cont: [] };
+      }
+      case 'label': {
+        this.passed.add(s.l);
+        const inS = dedupe([...S, ...(this.labels.get(s.l) ?? [])]);
+        return s.s ? this.stmt(s.s, inS) : { normal: inS, brk: [], cont: [] };
+      }
+      case 'pp': {
+        const normal: State[] = [], brk: State[] = [], cont: State[] = [];
+        for (const alt of s.alts) {
+          const f = this.stmts(alt, S);
+          normal.push(...f.normal); brk.push(...f.brk); cont.push(...f.cont);
+        }
+        return { normal: dedupe(normal), brk, cont };
+      }
+    }
+  }
+
+  private passed = new Set<string>();
+
+  private addReturn(s: State, v: number, at: number, end: number): void {
+    let st = s;
+    for (let i = this.guardScopes.length - 1; i >= 0; i--) st = this.releaseAll(st, this.guardScopes[i]!);
+    const ev: ReturnEvent = { k: 'ret', at, end, state: st, v };
+    this.returns.push(ev);
+    this.events.push(ev);
+  }
+
+  private states(rs: Res[]): State[] {
+    return dedupe(rs.map((r) => r.s));
+  }
+
+  // ---------------- conditions ----------------
+
+  /** Splits states by a condition. `fact` names a condition fact set on both sides (forgotten at the join if it made no difference). */
+  private cond(e: Expr, S: State[]): { t: State[]; f: State[]; fact?: string } {
+    this.tick(S.length);
+    switch (e.k) {
+      case 'un':
+        if (e.op === '!') { const r = this.cond(e.e, S); return { t: r.f, f: r.t, fact: r.fact }; }
+        break;
+      case 'bin': {
+        if (e.op === '&&') {
+          const l = this.cond(e.l, S);
+          const r = this.cond(e.r, l.t);
+          return { t: r.t, f: dedupe([...l.f, ...r.f]) };
+        }
+        if (e.op === '||') {
+          const l = this.cond(e.l, S);
+          const r = this.cond(e.r, l.f);
+          return { t: dedupe([...l.t, ...r.t]), f: r.f };
+        }
+        if (e.op === '==' || e.op === '!=') {
+          const [x, lit] = e.r.k === 'lit' ? [e.l, e.r] : e.l.k === 'lit' ? [e.r, e.l] : [null, null];
+          if (x && lit) {
+            const r = this.valueSplit(x, S, lit.v);
+            return e.op === '==' ? r : { t: r.f, f: r.t };
+          }
+        }
+        if ((e.op === '<' || e.op === '>=') && e.r.k === 'lit' && e.r.v === Z) {
+          const r = this.valueSplit(e.l, S, E);
+          return e.op === '<' ? r : { t: r.f, f: r.t };
+        }
+        if (e.op === '&') return this.maskCond(e, S);
+        break;
+      }
+      case 'call': {
+        if ((e.name === 'likely' || e.name === 'unlikely' || e.name === 'READ_ONCE' || e.name === 'data_race') && e.args.length === 1) return this.cond(e.args[0]!, S);
+        if (e.name === 'IS_ERR' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E);
+        if (e.name === 'IS_ERR_OR_NULL' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E | Z);
+        if (e.name === 'vma_is_anonymous') return this.factSplit('isanon', this.states(this.expr(e, S)));
+        if (e.name === 'userfaultfd_armed' || e.name === 'userfaultfd_missing') return this.factSplit('uffd', this.states(this.expr(e, S)));
+        break;
+      }
+      case 'field':
+        if (e.f === 'anon_vma') { this.useCheck(e, S); return this.factSplit('anon', S); }
+        break;
+      case 'assign': {
+        const rs = this.expr(e, S);
+        return this.truthSplit(rs, e.op === '=' && isVarLhs(e.lhs) ? e.lhs : null);
+      }
+      case 'lit':
+        return e.v === Z ? { t: [], f: S } : (e.v & Z) ? { t: S, f: S } : { t: S, f: [] };
+    }
+    // value tests: a variable or a call result
+    const vn = varName(e);
+    if (vn && (e.k !== 'field' || S.some((s) => s.vals[vn] !== undefined) || this.repeated.has(this.textOf(e)))) return this.valueSplit(e, S, N | E | R | C, true);
+    if (e.k === 'call' || e.k === 'id' || e.k === 'field') {
+      const rs = this.expr(e, S);
+      if (e.k === 'call' && rs.some((r) => r.v !== ANY)) return this.truthSplit(rs, null);
+      const key = `c:${this.textOf(e)}`;
+      return this.factSplit(key, this.states(rs));
+    }
+    const rs = this.expr(e, S);
+    return { t: this.states(rs), f: this.states(rs) };
+  }
+
+  private truthSplit(rs: Res[], v: string | null): { t: State[]; f: State[] } {
+    const t: State[] = [], f: State[] = [];
+    for (const r of rs) {
+      const tv = r.v & (N | E | R | C), fv = r.v & Z;
+      if (tv) t.push(v ? setVal(r.s, v, tv) : r.s);
+      if (fv) f.push(v ? setVal(r.s, v, fv) : r.s);
+    }
+    return { t: dedupe(t), f: dedupe(f) };
+  }
+
+  /** `x == lit` / IS_ERR(x) style split: states where x's value may be in `want` vs may be outside it. */
+  private valueSplit(x: Expr, S: State[], want: number, truth = false): { t: State[]; f: State[] } {
+    if (x.k === 'assign' || x.k === 'call') {
+      const rs = this.expr(x, S);
+      const name = x.k === 'assign' && x.op === '=' && isVarLhs(x.lhs) ? x.lhs : null;
+      const t: State[] = [], f: State[] = [];
+      for (const r of rs) {
+        if (r.v & want) t.push(name ? setVal(r.s, name, r.v & want) : r.s);
+        if (r.v & ~want & ANY) f.push(name ? setVal(r.s, name, r.v & ~want & ANY) : r.s);
+      }
+      return { t: dedupe(t), f: dedupe(f) };
+    }
+    const name = varName(x);
+    if (x.k === 'field') this.useCheck(x, S);
+    if (x.k === 'field' && x.f === 'anon_vma' && !truth) {
+      // vma->anon_vma == NULL
+      const r = this.factSplit('anon', S);
+      return want === Z ? { t: r.f, f: r.t } : r;
+    }
+    if (x.k === 'id') this.useCheck(x, S);
+    if (!name) {
+      const key = `c:${this.textOf(x)}&${want}`;
+      return this.factSplit(key, this.states(this.expr(x, S)));
+    }
+    // A tested variable is tracked from here on (`if (!mm) return;` makes mm non-NULL below).
+    const t: State[] = [], f: State[] = [];
+    for (const s of S) {
+      const v = s.vals[name] ?? ANY;
+      if (v & want) t.push(setVal(s, name, v & want));
+      if (v & ~want & ANY) f.push(setVal(s, name, v & ~want & ANY));
+    }
+    return { t, f };
+  }
+
+  private maskCond(e: Extract<Expr, { k: 'bin' }>, S: State[]): { t: State[]; f: State[]; fact?: string } {
+    const bits = new Set<string>();
+    const collect = (x: Expr): void => {
+      if (x.k === 'bin' && x.op === '|') { collect(x.l); collect(x.r); }
+      else if (x.k === 'lit') bits.add(x.v === R ? 'RETRY' : x.v === C ? 'COMPLETED' : 'OTHER');
+      else if (x.k === 'id') bits.add(x.n);
+      else bits.add('OTHER');
+    };
+    collect(e.r);
+    if (bits.has('FAULT_FLAG_VMA_LOCK')) {
+      this.expr(e.l, S);
+      const t: State[] = [], f: State[] = [];
+      for (const s of S) {
+        if (s.flag !== 2) t.push(s.flag === 1 ? s : { ...s, flag: 1 });
+        if (s.flag !== 1) f.push(s.flag === 2 ? s : { ...s, flag: 2 });
+      }
+      return { t, f };
+    }
+    if ((bits.has('VM_SHARED') || bits.has('VM_MAYSHARE')) && e.l.k === 'field') {
+      this.useCheck(e.l, S);
+      return this.factSplit('shared', S);
+    }
+    if (bits.has('RETRY') || bits.has('COMPLETED')) {
+      let want = 0;
+      if (bits.has('RETRY')) want |= R;
+      if (bits.has('COMPLETED')) want |= C;
+      const other = bits.has('OTHER') || [...bits].some((b) => b !== 'RETRY' && b !== 'COMPLETED');
+      const name = e.l.k === 'id' ? e.l.n : null;
+      const rs = name ? S.map((s) => ({ s, v: s.vals[name] ?? ANY })) : this.expr(e.l, S);
+      const t: State[] = [], f: State[] = [];
+      for (const r of rs) {
+        const tv = r.v & (want | (other ? N : 0));
+        const fv = r.v & (ANY & ~want) & (other ? ANY : ANY);
+        const tracked = name && r.s.vals[name] !== undefined;
+        // a RETRY test on a value we did not see produced: the path is a guess
+        const st = tracked || r.v !== ANY ? r.s : r.s.imprecise ? r.s : { ...r.s, imprecise: true };
+        if (tv) t.push(tracked ? setVal(st, name!, tv) : st);
+        if (fv) f.push(tracked ? setVal(st, name!, fv) : st);
+      }
+      return { t: dedupe(t), f: dedupe(f) };
+    }
+    const rs = this.expr(e, S);
+    const key = `c:${this.textOf(e)}`;
+    return this.factSplit(key, this.states(rs));
+  }
+
+  private factSplit(key: string, S: State[]): { t: State[]; f: State[]; fact?: string } {
+    // A condition tested once cannot correlate two branches: no fact to keep.
+    if (key.startsWith('c:') && !this.repeated.has(key.slice(2).replace(/&\d+$/, ''))) return { t: S, f: S };
+    const t: State[] = [], f: State[] = [];
+    for (const s of S) {
+      const v = s.facts[key];
+      if (v !== false) t.push(v === true ? s : { ...s, facts: { ...s.facts, [key]: true } });
+      if (v !== true) f.push(v === false ? s : { ...s, facts: { ...s.facts, [key]: false } });
+    }
+    return { t, f, fact: key.startsWith('c:') ? key : undefined };
+  }
+
+  // ---------------- expressions ----------------
+
+  private expr(e: Expr, S: State[]): Res[] {
+    this.tick(S.length);
+    switch (e.k) {
+      case 'lit': return S.map((s) => ({ s, v: e.v }));
+      case 'id': {
+        this.useCheck(e, S);
+        return S.map((s) => ({ s, v: s.vals[e.n] ?? ANY }));
+      }
+      case 'field': {
+        this.useCheck(e, S);
+        const inner = this.states(this.expr(e.base, S));
+        if (e.f === 'anon_vma') return inner.map((s) => ({ s, v: s.facts.anon === true ? N : s.facts.anon === false ? Z : ANY }));
+        return inner.map((s) => ({ s, v: ANY }));
+      }
+      case 'un': {
+        const rs = this.expr(e.e, S);
+        if (e.op === '!') return rs.map((r) => ({ s: r.s, v: r.v === Z ? N : (r.v & Z) ? ANY : Z }));
+        return rs.map((r) => ({ s: r.s, v: ANY }));
+      }
+      case 'bin': {
+        if (e.op === '&&' || e.op === '||') {
+          const c = this.cond(e, S);
+          return [...c.t.map((s) => ({ s, v: N })), ...c.f.map((s) => ({ s, v: Z }))];
+        }
+        const l = this.states(this.expr(e.l, S));
+        return this.states(this.expr(e.r, l)).map((s) => ({ s, v: ANY }));
+      }
+      case 'cond': {
+        const c = this.cond(e.c, S);
+        return [...this.expr(e.t, c.t), ...this.expr(e.f, c.f)];
+      }
+      case 'assign': return this.assign(e, S);
+      case 'call': return this.call(e, S);
+      case 'stmt': {
+        const f = this.stmt(e.s, S);
+        return f.normal.map((s) => ({ s, v: ANY }));
+      }
+      case 'other': {
+        let cur = S;
+        for (const x of e.es) cur = this.states(this.expr(x, cur));
+        return cur.map((s) => ({ s, v: ANY }));
+      }
+    }
+  }
+
+  private assign(e: Extract<Expr, { k: 'assign' }>, S: State[]): Res[] {
+    // a write through a field of a dropped VMA is a use; writing the variable itself is not
+    let pre = S;
+    if (e.l.k === 'field') {
+      pre = this.states(this.expr(e.l.base, S));
+      const f = e.l.f;
+      if (VMA_WRITE_FIELDS.includes(f) && /vma\b|vma->|vmf->vma/.test(this.textOf(e.l.base)) ) {
+        this.events.push({ k: 'field', field: f, at: e.at, end: e.end, states: pre });
+      }
+    } else if (e.l.k !== 'id') pre = this.states(this.expr(e.l, S));
+    const rs = this.expr(e.r, pre);
+    const name = e.lhs;
+    const simple = isVarLhs(name);
+    return rs.map((r) => {
+      let s = r.s;
+      if (simple) {
+        if (e.op === '=' && r.v !== ANY) s = setVal(s, name, r.v);
+        else if (s.vals[name] !== undefined) { const vals = { ...s.vals }; delete vals[name]; s = { ...s, vals }; }
+        s = killFacts(s, name);
+        if (s.dropped && s.dropped.vars.includes(name)) {
+          const vars = s.dropped.vars.filter((v) => v !== name);
+          s = { ...s, dropped: vars.length ? { site: s.dropped.site, vars } : null };
+        }
+      }
+      return { s, v: e.op === '=' ? r.v : ANY };
+    });
+  }
+
+  private useCheck(e: Expr, S: State[]): void {
+    if (!S.some((s) => s.dropped)) return;
+    const text = e.k === 'id' ? e.n : this.textOf(e).replace(/\s+/g, '');
+    for (const s of S) {
+      if (!s.dropped) continue;
+      if (s.dropped.vars.some((v) => v === text || (e.k === 'field' && text.startsWith(v + '->')))) {
+        if (this.reportedUses.has(e.at)) return;
+        this.reportedUses.add(e.at);
+        this.events.push({ k: 'use', text, at: e.at, end: e.end, state: s });
+        return;
+      }
+    }
+  }
+
+  private call(e: Extract<Expr, { k: 'call' }>, S: State[]): Res[] {
+    let cur = S;
+    if (e.fn) cur = this.states(this.expr(e.fn, cur));
+    // Passing a dropped VMA on is a use; passing vmf is not (its vma field is checked where read).
+    for (const a of e.args) cur = this.states(this.expr(a, cur));
+    if (!e.name) return cur.map((s) => ({ s, v: ANY }));
+    if (e.name.startsWith('guard:')) {
+      const cls = e.name.slice(6);
+      const tok = this.guardLock(cls);
+      if (!tok) return cur.map((s) => ({ s, v: ANY }));
+      const scope = this.guardScopes[this.guardScopes.length - 1];
+      scope?.push(tok);
+      const site = this.site(e.at, `guard(${cls})`);
+      const rs = cur.map((s) => ({ s: this.acquire(s, tok, site), v: ANY }));
+      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, states: cur, missing: [], after: rs.map((r) => r.s) });
+      return rs;
+    }
+    const argText = this.text.slice(e.argAt, e.argEnd);
+    const prim = e.member ? undefined : this.I.cat.lookup(e.name, argText);
+    const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
+    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: [], args: e.args };
+    this.events.push(ev);
+    if (prim) {
+      if (prim.asserts && !this.I.known) {
+        // An assertion tells us what the unknown entry held.
+        return cur.map((s) => ({ s: this.assume(s, prim.asserts!), v: ANY }));
+      }
+      if (!prim.outcomes.length) return cur.map((s) => ({ s, v: ANY }));
+      const rs = this.applyOutcomes(cur, prim.outcomes, this.site(e.at, e.name), ev, true, this.dropVars(e, argText));
+      ev.after = rs.map((r) => r.s);
+      return rs;
+    }
+    const sum = callee ? this.I.summary(callee) : undefined;
+    if (sum && sum.outcomes.length) {
+      const rs = this.applyOutcomes(cur, sum.outcomes, this.site(e.at, e.name), ev, false, this.dropVars(e, argText));
+      ev.after = rs.map((r) => r.s);
+      return rs;
+    }
+    return cur.map((s) => ({ s, v: ANY }));
+  }
+
+  /** Names that become unusable when this call drops the fault lock. */
+  private dropVars(e: Extract<Expr, { k: 'call' }>, argText: string): string[] {
+    const first = e.args[0];
+    const vars = new Set<string>(['vma']);
+    if (first && first.k === 'id') {
+      if (/vmf/.test(first.n)) vars.add(`${first.n}->vma`);
+      else vars.add(first.n);
+    }
+    if (/\bvmf\b/.test(argText)) vars.add('vmf->vma');
+    return [...vars];
+  }
+
+  private assume(s: State, anyOf: LockToken[]): State {
+    if (anyOf.some((l) => l === 'fault' ? held(s, 'vma_read') > 0 || holdsMmap(s) : held(s, l) > 0)) return s;
+    if (anyOf.includes('fault')) return s; // cannot tell which
+    const l = anyOf[0]!;
+    if (l === 'vma_write' || l === 'vma_read') return s;
+    return { ...s, locks: { ...s.locks, [l]: Math.max(1, held(s, l) + 1) } };
+  }
+
+  private applyOutcomes(S: State[], outcomes: Outcome[], site: Site, ev: CallEvent, definite: boolean, dropVars: string[]): Res[] {
+    const out: Res[] = [];
+    const distinct = new Set(outcomes.map((o) => `${o.acquire?.join() ?? ''}/${o.release?.join() ?? ''}/${o.drops ? 1 : 0}`)).size > 1;
+    for (const s of S) {
+      const produced: Res[] = [];
+      const missingHere: { state: State; lock: string }[] = [];
+      for (const o of outcomes) {
+        if (o.vmaFlag !== undefined) {
+          if (s.flag === (o.vmaFlag ? 2 : 1)) continue;
+        }
+        let st: State = o.vmaFlag !== undefined && s.flag === 0 ? { ...s, flag: o.vmaFlag ? 1 : 2 } : s;
+        let missed: string | null = null;
+        for (const l of o.release ?? []) {
+          const r = this.release(st, l);
+          if (r.missing && l !== 'vma_write') missed = r.missing;
+          st = r.s;
+        }
+        for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
+        if (o.drops) st = { ...st, dropped: { site, vars: dropVars } };
+        if (distinct && !definite) st = st.imprecise ? st : { ...st, imprecise: true };
+        if (missed) missingHere.push({ state: s, lock: missed });
+        produced.push({ s: st, v: o.ret });
+      }
+      if (!definite && missingHere.length && missingHere.length < produced.length) {
+        // a callee outcome that releases what we do not hold is not this path: keep the others
+        const bad = new Set(missingHere.map((m) => m));
+        void bad;
+        const keep = produced.filter((_, i) => !this.outcomeMisses(outcomes, i, s));
+        out.push(...(keep.length ? keep : produced));
+        continue;
+      }
+      if (missingHere.length && (definite || missingHere.length === produced.length)) ev.missing.push(missingHere[0]!);
+      if (!produced.length) out.push({ s, v: ANY });
+      out.push(...produced);
+    }
+    // merge identical states with different return values
+    const merged = new Map<string, Res>();
+    for (const r of out) {
+      const k = stateKey(r.s);
+      const m = merged.get(k);
+      if (m) m.v |= r.v; else merged.set(k, { s: r.s, v: r.v });
+    }
+    let res = [...merged.values()];
+    if (res.length > STATE_BUDGET) res = dedupe(res.map((r) => r.s)).map((s) => ({ s, v: ANY }));
+    return res;
+  }
+
+  private outcomeMisses(outcomes: Outcome[], i: number, s: State): boolean {
+    let st = s;
+    for (const l of outcomes[i]!.release ?? []) {
+      if (l === 'vma_write') continue;
+      const r = this.release(st, l);
+      if (r.missing) return true;
+      st = r.s;
+    }
+    return false;
+  }
+
+  private guardLock(cls: string): LockToken | undefined {
+    const prim = this.I.cat.guards.get(cls);
+    const acq = prim?.outcomes[0]?.acquire?.[0];
+    if (acq) return acq;
+    const gc = this.I.guardClasses.get(cls);
+    if (gc) {
+      const p = this.I.cat.lookup(gc.lockCall, '');
+      return p?.outcomes[0]?.acquire?.[0];
+    }
+    return undefined;
+  }
+
+  private acquire(s: State, l: LockToken, site: Site): State {
+    if (l === 'vma_write') {
+      if (held(s, 'vma_write') > 0) return s;
+      return { ...s, locks: { ...s.locks, vma_write: 1 }, sites: { ...s.sites, vma_write: site } };
+    }
+    // counts saturate: a loop that keeps taking a lock must converge
+    return { ...s, locks: { ...s.locks, [l]: Math.min(held(s, l) + 1, 2) }, sites: { ...s.sites, [l]: site } };
+  }
+
+  private releaseAll(s: State, toks: LockToken[]): State {
+    let st = s;
+    for (let i = toks.length - 1; i >= 0; i--) st = this.release(st, this.releaseOf(toks[i]!)).s;
+    return st;
+  }
+
+  private releaseOf(acq: LockToken): LockToken { return acq; }
+
+  /** Releases one lock; `missing` names it when the state did not hold it. */
+  private release(s: State, l: LockToken): { s: State; missing: string | null } {
+    const known = this.I.known;
+    const dec = (name: string): State => {
+      const n = Math.max(held(s, name) - 1, -2);
+      const locks = { ...s.locks };
+      if (n === 0) delete locks[name]; else locks[name] = n;
+      return { ...s, locks };
+    };
+    if (l === 'vma_write') {
+      if (!held(s, 'vma_write')) return { s, missing: null };
+      const locks = { ...s.locks };
+      delete locks.vma_write;
+      return { s: { ...s, locks }, missing: null };
+    }
+    if (l === 'fault') {
+      let target: string | null = null;
+      if (s.flag === 1) target = 'vma_read';
+      else if (s.flag === 2) target = held(s, 'mmap_read') > 0 || !held(s, 'mmap_any') ? 'mmap_read' : 'mmap_any';
+      else if (held(s, 'vma_read') > 0 && !holdsMmap(s)) target = 'vma_read';
+      else if (held(s, 'mmap_read') > 0) target = 'mmap_read';
+      else if (held(s, 'mmap_any') > 0) target = 'mmap_any';
+      else if (held(s, 'vma_read') > 0) target = 'vma_read';
+      if (target && held(s, target) > 0) return { s: dec(target), missing: null };
+      if (!known) return { s: target ? dec(target) : dec('fault'), missing: null };
+      return { s, missing: target ?? 'mmap_read' };
+    }
+    if (held(s, l) > 0) return { s: dec(l), missing: null };
+    if (l === 'mmap_read' || l === 'mmap_write') {
+      if (held(s, 'mmap_any') > 0) return { s: dec('mmap_any'), missing: null };
+      const other = l === 'mmap_read' ? 'mmap_write' : 'mmap_read';
+      if (held(s, other) > 0) return { s: { ...dec(other), imprecise: true }, missing: null };
+    }
+    if (!known) return { s: dec(l), missing: null };
+    return { s, missing: l };
+  }
+}
+
+const GIVE_UP = Symbol('give up');
+
+const REPEATED = new WeakMap<FunctionIR, Set<string>>();
+
+/** Condition texts (identifiers, fields, calls) that occur more than once in the function. */
+function repeatedConditions(fn: FunctionIR): Set<string> {
+  const hit = REPEATED.get(fn);
+  if (hit) return hit;
+  const count = new Map<string, number>();
+  const text = fn.text;
+  const see = (e: Expr): void => {
+    if (e.k === 'un' && e.op === '!') return see(e.e);
+    if (e.k === 'bin' && (e.op === '&&' || e.op === '||')) { see(e.l); see(e.r); return; }
+    if (e.k === 'bin' && (e.op === '==' || e.op === '!=')) { see(e.l.k === 'lit' ? e.r : e.l); }
+    const t = text.slice(e.at, e.end).replace(/\s+/g, ' ');
+    count.set(t, (count.get(t) ?? 0) + 1);
+  };
+  const walk = (s: Stmt | undefined): void => {
+    if (!s) return;
+    switch (s.k) {
+      case 'if': see(s.c); walk(s.t); walk(s.f); break;
+      case 'while': case 'do': see(s.c); walk(s.b); break;
+      case 'for': if (s.c) see(s.c); walk(s.init); walk(s.b); break;
+      case 'block': s.b.forEach(walk); break;
+      case 'switch': s.cases.forEach((c) => c.b.forEach(walk)); break;
+      case 'label': walk(s.s ?? undefined); break;
+      case 'pp': s.alts.forEach((a) => a.forEach(walk)); break;
+      default: break;
+    }
+  };
+  walk(fn.body);
+  const out = new Set<string>();
+  for (const [t, n] of count) if (n > 1) out.add(t);
+  REPEATED.set(fn, out);
+  return out;
+}
+
+function isVarLhs(lhs: string): boolean {
+  return /^\*?[A-Za-z_]\w*(->\w+)*$/.test(lhs);
+}
+
+/** The name under which a variable-like expression's value is tracked: `x`, `*x`, `a->b`. */
+export function varName(x: Expr): string | null {
+  if (x.k === 'id') return x.n;
+  if (x.k === 'un' && x.op === '*' && x.e.k === 'id') return `*${x.e.n}`;
+  if (x.k === 'field') {
+    const b = varName(x.base);
+    return b && !b.startsWith('*') ? `${b}->${x.f}` : null;
+  }
+  return null;
+}
+
+function setVal(s: State, name: string, v: number): State {
+  if (s.vals[name] === v) return s;
+  return { ...s, vals: { ...s.vals, [name]: v } };
+}
+
+function killFacts(s: State, name: string): State {
+  const keys = Object.keys(s.facts);
+  if (!keys.length) return s;
+  let facts: Record<string, boolean> | null = null;
+  for (const k of keys) {
+    if (k.startsWith('c:') && mentions(k.slice(2), name)) {
+      facts ??= { ...s.facts };
+      delete facts[k];
+    }
+  }
+  return facts ? { ...s, facts } : s;
+}
+
+/** At the join of an if: a condition fact both sides agree did not matter is forgotten. */
+function forgetFact(states: State[], fact: string): State[] {
+  const groups = new Map<string, { t: boolean; f: boolean; s: State }>();
+  const out: State[] = [];
+  for (const s of states) {
+    if (s.facts[fact] === undefined) { out.push(s); continue; }
+    const facts = { ...s.facts };
+    delete facts[fact];
+    const bare = { ...s, facts };
+    const k = stateKey(bare);
+    const g = groups.get(k) ?? { t: false, f: false, s: bare };
+    if (s.facts[fact]) g.t = true; else g.f = true;
+    groups.set(k, g);
+  }
+  for (const g of groups.values()) out.push(g.t && g.f ? g.s : { ...g.s, facts: { ...g.s.facts, [fact]: g.t } });
+  return out;
+}

@@ -1,0 +1,393 @@
+/**
+ * The per-function intermediate form the analysis interprets: statements and
+ * expressions reduced to what matters for locks (calls, assignments, branches,
+ * returns, jumps). Built from a tree-sitter node in one cursor walk; plain data
+ * (structured-clonable, so workers can build it), offsets relative to the
+ * function's declaration start.
+ */
+import type { Node as TSNode, TreeCursor } from 'web-tree-sitter';
+
+export type Expr =
+  | { k: 'call'; name: string; member: boolean; args: Expr[]; at: number; end: number; argAt: number; argEnd: number; fn?: Expr }
+  | { k: 'assign'; lhs: string; op: string; l: Expr; r: Expr; at: number; end: number }
+  | { k: 'id'; n: string; at: number; end: number }
+  | { k: 'field'; base: Expr; f: string; at: number; end: number }
+  | { k: 'lit'; v: number; at: number; end: number }
+  | { k: 'un'; op: string; e: Expr; at: number; end: number }
+  | { k: 'bin'; op: string; l: Expr; r: Expr; at: number; end: number }
+  | { k: 'cond'; c: Expr; t: Expr; f: Expr; at: number; end: number }
+  | { k: 'stmt'; s: Stmt; at: number; end: number }
+  | { k: 'other'; es: Expr[]; at: number; end: number };
+
+export type Stmt =
+  | { k: 'expr'; e: Expr }
+  | { k: 'if'; c: Expr; t: Stmt; f?: Stmt; at: number }
+  | { k: 'while'; c: Expr; b: Stmt; at: number }
+  | { k: 'do'; c: Expr; b: Stmt; at: number }
+  | { k: 'for'; init?: Stmt; c?: Expr; u?: Expr; b: Stmt; at: number }
+  | { k: 'block'; b: Stmt[]; end: number }
+  | { k: 'switch'; e: Expr; cases: { vals: Expr[] | null; b: Stmt[] }[]; at: number }
+  | { k: 'ret'; e?: Expr; at: number; end: number }
+  | { k: 'break' }
+  | { k: 'cont' }
+  | { k: 'goto'; l: string; at: number }
+  | { k: 'label'; l: string; s: Stmt | null }
+  | { k: 'pp'; alts: Stmt[][] };
+
+/** Abstract values of literals (see catalogue/types.ts). */
+const LZ = 1, LE = 2, LR = 4, LC = 8, LN = 16, LANY = 31;
+
+export interface FunctionIR {
+  name: string;
+  /** The function's text from its declaration start to its closing brace. */
+  text: string;
+  /** Offset of `{` relative to the declaration start. */
+  bodyAt: number;
+  body: Stmt;
+  /** Names of called functions (direct calls), for the call graph. */
+  callees: string[];
+  /** Direct call sites: name and offset, in order. */
+  callSites: [string, number][];
+  /** Assigns a VMA field that needs mmap_lock for write (vm_flags, vm_page_prot, ...). */
+  writesVmaField: boolean;
+  hasError: boolean;
+}
+
+/** Converts a tree-sitter subtree into IR with offsets relative to `base`. */
+export class IRBuilder {
+  private calls = new Set<string>();
+  private sites: [string, number][] = [];
+  private err = false;
+  constructor(private readonly src: string, private readonly base: number) {}
+
+  build(name: string, body: TSNode, declStart: number, bodyEnd: number): FunctionIR {
+    const cur = body.walk();
+    const b = this.stmt(cur);
+    cur.delete();
+    return {
+      name,
+      text: this.src.slice(declStart, bodyEnd),
+      bodyAt: body.startIndex - this.base,
+      body: b ?? { k: 'block', b: [], end: 0 },
+      callees: [...this.calls],
+      callSites: this.sites,
+      writesVmaField: /->\s*(vm_flags|__vm_flags|vm_page_prot|vm_policy|vm_userfaultfd_ctx)\s*[|&^+-]?=[^=]/.test(this.src.slice(body.startIndex, body.endIndex)),
+      hasError: this.err || body.hasError,
+    };
+  }
+
+  private rel(n: number): number { return n - this.base; }
+
+  /** Children of the cursor's node as [type, fieldName] while positioned on each; calls fn per child. */
+  private each(cur: TreeCursor, fn: (type: string, field: string | null) => void): void {
+    if (!cur.gotoFirstChild()) return;
+    do {
+      const t = cur.nodeType;
+      if (t === 'comment') continue;
+      fn(t, cur.currentFieldName);
+    } while (cur.gotoNextSibling());
+    cur.gotoParent();
+  }
+
+  private stmts(cur: TreeCursor): Stmt[] {
+    const out: Stmt[] = [];
+    this.each(cur, (t) => {
+      if (t === '{' || t === '}') return;
+      const s = this.stmt(cur);
+      if (s) out.push(s);
+    });
+    return out;
+  }
+
+  stmt(cur: TreeCursor): Stmt | null {
+    const t = cur.nodeType;
+    switch (t) {
+      case 'compound_statement':
+        return { k: 'block', b: this.stmts(cur), end: this.rel(cur.endIndex) };
+      case 'expression_statement': {
+        let e: Expr | null = null;
+        this.each(cur, (ct) => { if (ct !== ';') e = this.expr(cur); });
+        return e ? { k: 'expr', e } : null;
+      }
+      case 'declaration': return this.decl(cur);
+      case 'if_statement': {
+        const at = this.rel(cur.startIndex);
+        let c: Expr | null = null, th: Stmt | null = null, el: Stmt | null = null;
+        this.each(cur, (_ct, f) => {
+          if (f === 'condition') c = this.expr(cur);
+          else if (f === 'consequence') th = this.stmt(cur);
+          else if (f === 'alternative') {
+            // else_clause wraps the statement
+            if (cur.nodeType === 'else_clause') this.each(cur, (et) => { if (et !== 'else') el = this.stmt(cur); });
+            else el = this.stmt(cur);
+          }
+        });
+        return { k: 'if', c: c ?? this.unknown(at), t: th ?? { k: 'block', b: [], end: at }, f: el ?? undefined, at };
+      }
+      case 'while_statement': {
+        const at = this.rel(cur.startIndex);
+        let c: Expr | null = null, b: Stmt | null = null;
+        this.each(cur, (_ct, f) => { if (f === 'condition') c = this.expr(cur); else if (f === 'body') b = this.stmt(cur); });
+        return { k: 'while', c: c ?? this.unknown(at), b: b ?? { k: 'block', b: [], end: at }, at };
+      }
+      case 'do_statement': {
+        const at = this.rel(cur.startIndex);
+        let c: Expr | null = null, b: Stmt | null = null;
+        this.each(cur, (_ct, f) => { if (f === 'condition') c = this.expr(cur); else if (f === 'body') b = this.stmt(cur); });
+        return { k: 'do', c: c ?? this.unknown(at), b: b ?? { k: 'block', b: [], end: at }, at };
+      }
+      case 'for_statement': {
+        const at = this.rel(cur.startIndex);
+        let init: Stmt | undefined, c: Expr | undefined, u: Expr | undefined, b: Stmt | null = null;
+        this.each(cur, (ct, f) => {
+          if (f === 'initializer') init = ct === 'declaration' ? this.decl(cur) ?? undefined : { k: 'expr', e: this.expr(cur) };
+          else if (f === 'condition') c = this.expr(cur);
+          else if (f === 'update') u = this.expr(cur);
+          else if (f === 'body') b = this.stmt(cur);
+        });
+        return { k: 'for', init, c, u, b: b ?? { k: 'block', b: [], end: at }, at };
+      }
+      case 'switch_statement': {
+        const at = this.rel(cur.startIndex);
+        let e: Expr | null = null;
+        const cases: { vals: Expr[] | null; b: Stmt[] }[] = [];
+        const pre: Stmt[] = [];
+        this.each(cur, (_ct, f) => {
+          if (f === 'condition') e = this.expr(cur);
+          else if (f === 'body') {
+            this.each(cur, (bt) => {
+              if (bt === 'case_statement') {
+                let vals: Expr[] | null = null;
+                const b: Stmt[] = [];
+                let isDefault = false;
+                this.each(cur, (xt, xf) => {
+                  if (xf === 'value') { vals = [this.expr(cur)]; }
+                  else if (xt === 'default') isDefault = true;
+                  else if (xt !== 'case' && xt !== ':') { const s = this.stmt(cur); if (s) b.push(s); }
+                });
+                cases.push({ vals: isDefault ? null : vals ?? [], b });
+              } else if (bt !== '{' && bt !== '}') {
+                const s = this.stmt(cur);
+                if (s) (cases.length ? cases[cases.length - 1]!.b : pre).push(s);
+              }
+            });
+          }
+        });
+        return { k: 'switch', e: e ?? this.unknown(at), cases, at };
+      }
+      case 'return_statement': {
+        const at = this.rel(cur.startIndex), end = this.rel(cur.endIndex);
+        let e: Expr | undefined;
+        this.each(cur, (ct) => { if (ct !== 'return' && ct !== ';') e = this.expr(cur); });
+        return { k: 'ret', e, at, end };
+      }
+      case 'break_statement': return { k: 'break' };
+      case 'continue_statement': return { k: 'cont' };
+      case 'goto_statement': {
+        const at = this.rel(cur.startIndex);
+        let l = '';
+        this.each(cur, (ct) => { if (ct === 'statement_identifier') l = cur.nodeText; });
+        return { k: 'goto', l, at };
+      }
+      case 'labeled_statement': {
+        let l = '';
+        let s: Stmt | null = null;
+        this.each(cur, (ct, f) => {
+          if (f === 'label' || ct === 'statement_identifier') l = cur.nodeText;
+          else if (ct !== ':') s = this.stmt(cur);
+        });
+        return { k: 'label', l, s };
+      }
+      case 'preproc_if': case 'preproc_ifdef': case 'preproc_else': case 'preproc_elif': case 'preproc_elifdef': {
+        // Both branches: alternatives the analysis explores.
+        const mine: Stmt[] = [];
+        const alts: Stmt[][] = [mine];
+        this.each(cur, (ct, f) => {
+          if (f === 'alternative') {
+            const s = this.stmt(cur);
+            if (s && s.k === 'pp') alts.push(...s.alts); else if (s) alts.push([s]);
+          } else if (f === 'condition' || f === 'name' || ct.startsWith('#') || ct === 'identifier' && f !== null) {
+            /* directive parts */
+          } else {
+            const s = this.stmt(cur);
+            if (s) mine.push(s);
+          }
+        });
+        if (cur.nodeType === 'preproc_else') return { k: 'block', b: mine, end: this.rel(cur.endIndex) };
+        if (alts.length === 1) alts.push([]);
+        return { k: 'pp', alts };
+      }
+      case 'attributed_statement': {
+        let s: Stmt | null = null;
+        this.each(cur, (ct) => { if (ct !== 'attribute_declaration') s = this.stmt(cur); });
+        return s;
+      }
+      case 'ERROR': {
+        this.err = true;
+        const b = this.stmts(cur);
+        return b.length ? { k: 'block', b, end: this.rel(cur.endIndex) } : null;
+      }
+      case ';': case 'comment': case 'type_definition': case 'preproc_call': case 'preproc_def': case 'preproc_function_def':
+      case 'preproc_include': case 'struct_specifier': case 'enum_specifier': case 'union_specifier': case 'function_definition':
+        return null;
+      default: {
+        if (t.endsWith('_statement')) return null;
+        // An expression where a statement was expected (error recovery): keep its calls.
+        if (cur.nodeIsNamed) { const e = this.expr(cur); return { k: 'expr', e }; }
+        return null;
+      }
+    }
+  }
+
+  private decl(cur: TreeCursor): Stmt | null {
+    const out: Stmt[] = [];
+    this.each(cur, (ct) => {
+      if (ct === 'init_declarator') {
+        let name = '';
+        let at = 0, vend = 0;
+        let value: Expr | null = null;
+        this.each(cur, (_it, f) => {
+          if (f === 'declarator') { name = declName(cur.currentNode); at = this.rel(cur.startIndex); }
+          else if (f === 'value') { value = cur.nodeType === 'initializer_list' ? this.other(cur) : this.expr(cur); vend = this.rel(cur.endIndex); }
+        });
+        if (value) {
+          const l: Expr = { k: 'id', n: name, at, end: at + name.length };
+          out.push({ k: 'expr', e: { k: 'assign', lhs: name, op: '=', l, r: value, at, end: vend } });
+        }
+      }
+    });
+    if (!out.length) return null;
+    return out.length === 1 ? out[0]! : { k: 'block', b: out, end: this.rel(cur.endIndex) };
+  }
+
+  private unknown(at: number): Expr { return { k: 'other', es: [], at, end: at }; }
+
+  private other(cur: TreeCursor): Expr {
+    const at = this.rel(cur.startIndex), end = this.rel(cur.endIndex);
+    const es: Expr[] = [];
+    this.each(cur, () => { if (cur.nodeIsNamed) { const e = this.expr(cur); if (e.k !== 'lit' && !(e.k === 'other' && !e.es.length)) es.push(e); } });
+    return { k: 'other', es, at, end };
+  }
+
+  expr(cur: TreeCursor): Expr {
+    const t = cur.nodeType;
+    const at = this.rel(cur.startIndex), end = this.rel(cur.endIndex);
+    switch (t) {
+      case 'identifier': {
+        const n = cur.nodeText;
+        if (n === 'NULL' || n === 'false') return { k: 'lit', v: LZ, at, end };
+        if (n === 'true') return { k: 'lit', v: LN, at, end };
+        if (n === 'VM_FAULT_RETRY') return { k: 'lit', v: LR, at, end };
+        if (n === 'VM_FAULT_COMPLETED') return { k: 'lit', v: LC, at, end };
+        if (/^VM_FAULT_[A-Z_]+$/.test(n)) return { k: 'lit', v: LN, at, end };
+        if (/^E[A-Z0-9]+$/.test(n)) return { k: 'lit', v: LN, at, end };
+        return { k: 'id', n, at, end };
+      }
+      case 'null': case 'false': return { k: 'lit', v: LZ, at, end };
+      case 'true': return { k: 'lit', v: LN, at, end };
+      case 'number_literal': return { k: 'lit', v: /^0+[uUlL]*$|^0x0+$/.test(cur.nodeText) ? LZ : LN, at, end };
+      case 'string_literal': case 'char_literal': case 'concatenated_string': case 'sizeof_expression': case 'alignof_expression':
+      case 'offsetof_expression': case 'type_descriptor': case 'primitive_type': case 'type_identifier':
+        return { k: 'lit', v: LN, at, end };
+      case 'parenthesized_expression': {
+        let inner: Expr | null = null;
+        this.each(cur, (ct) => {
+          if (ct === '(' || ct === ')') return;
+          if (ct === 'compound_statement') { const s = this.stmt(cur); if (s) inner = { k: 'stmt', s, at, end }; }
+          else if (cur.nodeIsNamed) inner = this.expr(cur);
+        });
+        return inner ?? { k: 'other', es: [], at, end };
+      }
+      case 'call_expression': {
+        let fnE: Expr | null = null;
+        let name = '';
+        let member = false;
+        const args: Expr[] = [];
+        let argAt = end, argEnd = end;
+        this.each(cur, (ct, f) => {
+          if (f === 'function') {
+            if (ct === 'identifier') name = cur.nodeText;
+            else if (ct === 'field_expression') {
+              member = true;
+              // `vma->vm_ops->fault(vmf)`: the member name
+              this.each(cur, (ft, ff) => { if (ff === 'field') name = cur.nodeText; void ft; });
+              fnE = this.expr(cur);
+            } else if (ct === 'call_expression') {
+              // guard(cls)(args)
+              const inner = this.expr(cur);
+              if (inner.k === 'call' && inner.name === 'guard' && inner.args[0]?.k === 'id') name = `guard:${inner.args[0].n}`;
+              else fnE = inner;
+            } else if (ct === 'parenthesized_expression') {
+              // (*fn)(args) or (fn)(args)
+              const inner = this.expr(cur);
+              if (inner.k === 'id') name = inner.n; else { fnE = inner; member = true; }
+            } else fnE = this.expr(cur);
+          } else if (f === 'arguments') {
+            argAt = this.rel(cur.startIndex) + 1; argEnd = this.rel(cur.endIndex) - 1;
+            this.each(cur, () => { if (cur.nodeIsNamed) args.push(this.expr(cur)); });
+          }
+        });
+        if (name === 'ERR_PTR') return { k: 'lit', v: LE, at, end };
+        if (name && !member && !name.startsWith('guard:')) { this.calls.add(name); this.sites.push([name, at]); }
+        return { k: 'call', name, member, args, at, end, argAt, argEnd, fn: fnE ?? undefined };
+      }
+      case 'assignment_expression': {
+        let l: Expr | null = null, r: Expr | null = null, op = '=';
+        this.each(cur, (_ct, f) => {
+          if (f === 'left') l = this.expr(cur);
+          else if (f === 'right') r = this.expr(cur);
+          else if (f === 'operator') op = cur.nodeType;
+        });
+        const lhs = l ? this.src.slice((l as Expr).at + this.base, (l as Expr).end + this.base).replace(/\s+/g, '') : '';
+        return { k: 'assign', lhs, op, l: l ?? this.unknown(at), r: r ?? this.unknown(at), at, end };
+      }
+      case 'field_expression': {
+        let base: Expr | null = null, f = '';
+        this.each(cur, (_ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = cur.nodeText; });
+        return { k: 'field', base: base ?? this.unknown(at), f, at, end };
+      }
+      case 'unary_expression': case 'pointer_expression': {
+        let op = '', e: Expr | null = null;
+        this.each(cur, (_ct, f) => { if (f === 'operator') op = cur.nodeType; else if (f === 'argument') e = this.expr(cur); });
+        const inner = e ?? this.unknown(at);
+        if (op === '-' && inner.k === 'lit') return { k: 'lit', v: inner.v === LZ ? LZ : LE, at, end };
+        return { k: 'un', op, e: inner, at, end };
+      }
+      case 'binary_expression': {
+        let l: Expr | null = null, r: Expr | null = null, op = '';
+        this.each(cur, (_ct, f) => { if (f === 'left') l = this.expr(cur); else if (f === 'right') r = this.expr(cur); else if (f === 'operator') op = cur.nodeType; });
+        return { k: 'bin', op, l: l ?? this.unknown(at), r: r ?? this.unknown(at), at, end };
+      }
+      case 'conditional_expression': {
+        let c: Expr | null = null, th: Expr | null = null, el: Expr | null = null;
+        this.each(cur, (_ct, f) => { if (f === 'condition') c = this.expr(cur); else if (f === 'consequence') th = this.expr(cur); else if (f === 'alternative') el = this.expr(cur); });
+        return { k: 'cond', c: c ?? this.unknown(at), t: th ?? this.unknown(at), f: el ?? this.unknown(at), at, end };
+      }
+      case 'cast_expression': {
+        let v: Expr | null = null;
+        this.each(cur, (_ct, f) => { if (f === 'value') v = this.expr(cur); });
+        return v ?? this.unknown(at);
+      }
+      case 'comma_expression': {
+        const es: Expr[] = [];
+        this.each(cur, () => { if (cur.nodeIsNamed) es.push(this.expr(cur)); });
+        return { k: 'other', es, at, end };
+      }
+      case 'ERROR': this.err = true; return this.other(cur);
+      default:
+        return this.other(cur);
+    }
+  }
+}
+
+function declName(n: TSNode): string {
+  let cur: TSNode | null = n;
+  while (cur && cur.type !== 'identifier') {
+    const d: TSNode | null = cur.childForFieldName('declarator');
+    if (!d) return cur.descendantsOfType('identifier')[0]?.text ?? '';
+    cur = d;
+  }
+  return cur?.text ?? '';
+}
+
+export const LIT = { Z: LZ, E: LE, R: LR, C: LC, N: LN, ANY: LANY };

@@ -1,0 +1,476 @@
+/**
+ * Offset-preserving normalisation of kernel C before tree-sitter sees it.
+ * The result has exactly the same length and the same newlines as the input,
+ * so every offset, line and column maps 1:1 (and `tree.edit` still applies).
+ *
+ * - annotations (`__always_inline`, `__init`, `__rcu`, ...) become spaces;
+ *   `__must_hold(x)` / `__acquires(x)` / `__releases(x)` too, recorded as contracts;
+ * - iterator macros (`list_for_each_entry(a, b, c) {`, `for_each_vma(...)`) become
+ *   `while` loops over the same parenthesised arguments;
+ * - `SYSCALL_DEFINEn(name, t1, a1, ...)` becomes `long name(t1 a1, ...)`;
+ * - `scoped_guard(cls, args) {` becomes `if (cls, args) {`, recorded as a guard;
+ * - `DEFINE_GUARD(...)` / `EXPORT_SYMBOL(...)` become spaces;
+ * - `#if` blocks: CONFIG_MMU and CONFIG_PER_VMA_LOCK are taken as enabled, `#if 0` as
+ *   disabled (the other branches become spaces); other conditionals are kept
+ *   whole when every branch is balanced and they sit between statements (tree-sitter
+ *   then gives preproc_if nodes, analysed as both branches), else the first branch is kept.
+ */
+
+export interface Contract {
+  /** Offset of the annotation. */
+  offset: number;
+  kind: 'must_hold' | 'acquires' | 'releases';
+  arg: string;
+}
+
+export interface GuardUse {
+  /** Offset of the `if` that replaced `scoped_guard`. */
+  offset: number;
+  cls: string;
+}
+
+export interface GuardClass {
+  name: string;
+  lockCall: string;
+  unlockCall: string;
+}
+
+export interface Normalized {
+  text: string;
+  contracts: Contract[];
+  scopedGuards: GuardUse[];
+  guardClasses: GuardClass[];
+}
+
+const ANNOTATIONS = new Set([
+  '__always_inline', 'noinline', '__noinline', 'noinline_for_stack', '__kprobes', 'nokprobe_inline', '__init', '__exit', '__meminit',
+  '__meminitdata', '__initdata', '__initconst', '__ref', '__refdata', '__cold', '__hot', '__maybe_unused', '__always_unused',
+  '__weak', 'notrace', '__latent_entropy', '__sched', '__noreturn', '__rcu', '__user', '__kernel', '__iomem', '__percpu',
+  '__must_check', '__read_mostly', '__ro_after_init', '__visible', 'asmlinkage', '__force', '__nocast', '__safe', '__private',
+  '__bitwise', '__used', '__flatten', '__noclone', '__nocfi', 'noinstr', '__cpuidle', '__init_or_module', '__irq_entry',
+  '__attribute_const__', '__pure', '__malloc', '__nonstring', '__randomize_layout', '____cacheline_aligned_in_smp',
+  '____cacheline_aligned', '__cacheline_aligned', '__cacheline_aligned_in_smp', '__no_sanitize_address', '__no_kcsan',
+  '__mm_data', '__always_used', '__packed', '__lockfunc', '__no_profile', '__noscs', 'fastcall', '__naked', '__mustcheck',
+  '__nostackprotector', '__deprecated', '__cond_lock_ignore', '__ksym', '__weak_ref',
+]);
+const ANNOTATIONS_WITH_ARGS = new Set([
+  '__must_hold', '__acquires', '__releases', '__cond_acquires', '__cond_releases', '__printf', '__scanf', '__aligned', '__section',
+  '__free', '__cleanup', '__counted_by', '__alloc_size', '__realloc_size', '__assume_aligned', '__diag_ignore', '__no_sanitize_or_inline',
+  '__guarded_by', '__pt_guarded_by',
+]);
+const CONTRACT_KIND: Record<string, Contract['kind']> = { __must_hold: 'must_hold', __acquires: 'acquires', __releases: 'releases' };
+const BLANK_MACRO_STATEMENTS = /^(EXPORT_SYMBOL|EXPORT_SYMBOL_GPL|EXPORT_SYMBOL_NS|EXPORT_SYMBOL_NS_GPL|EXPORT_SYMBOL_FOR_MODULES|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_GUARD|DEFINE_GUARD_COND|DEFINE_LOCK_GUARD_0|DEFINE_LOCK_GUARD_1|DEFINE_LOCK_GUARD_1_COND|DEFINE_CLASS|DEFINE_FREE|EXTEND_CLASS|late_initcall|subsys_initcall|core_initcall|module_init|module_exit|arch_initcall|postcore_initcall|fs_initcall|device_initcall|early_initcall|__initcall|pure_initcall|module_param|MODULE_PARM_DESC|early_param|__setup)$/;
+const ENABLED_CONFIGS = /\bCONFIG_(MMU|PER_VMA_LOCK)\b/;
+
+function isIdStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isIdChar(c: number): boolean {
+  return isIdStart(c) || (c >= 48 && c <= 57);
+}
+
+const NOT_NL = /[^\n]/g;
+function spaces(t: string): string {
+  return t.replace(NOT_NL, ' ');
+}
+
+/** Code view: comments, strings and char literals replaced by spaces (newlines kept). */
+export function codeView(src: string): string {
+  const parts: string[] = [];
+  const n = src.length;
+  let last = 0;
+  const re = /\/\*|\/\/|"|'/g;
+  for (let m = re.exec(src); m; m = re.exec(src)) {
+    const i = m.index;
+    const tok = m[0];
+    let stop: number;
+    let keepQuotes = false;
+    if (tok === '/*') {
+      const end = src.indexOf('*/', i + 2);
+      stop = end < 0 ? n : end + 2;
+    } else if (tok === '//') {
+      const end = src.indexOf('\n', i);
+      stop = end < 0 ? n : end;
+    } else {
+      const q = tok.charCodeAt(0);
+      let k = i + 1;
+      while (k < n) {
+        const d = src.charCodeAt(k);
+        if (d === 92) { k += 2; continue; }
+        if (d === q || d === 10) break;
+        k++;
+      }
+      stop = Math.min(k + 1, n);
+      keepQuotes = true;
+    }
+    if (keepQuotes) {
+      parts.push(src.slice(last, i + 1), spaces(src.slice(i + 1, Math.max(i + 1, stop - 1))));
+      last = Math.max(i + 1, stop - 1);
+    } else {
+      parts.push(src.slice(last, i), spaces(src.slice(i, stop)));
+      last = stop;
+    }
+    re.lastIndex = stop;
+  }
+  parts.push(src.slice(last));
+  return parts.join('');
+}
+
+interface Directive {
+  start: number; // offset of '#'
+  end: number; // offset of the line end (after continuations)
+  kind: string; // if, ifdef, ifndef, elif, else, endif, define, ...
+  cond: string;
+}
+
+function scanDirectives(code: string): Directive[] {
+  const out: Directive[] = [];
+  const n = code.length;
+  let lineStart = 0;
+  while (lineStart < n) {
+    let i = lineStart;
+    while (i < n && (code[i] === ' ' || code[i] === '\t')) i++;
+    let end = lineStart;
+    // find the end of this logical line
+    let k = lineStart;
+    for (;;) {
+      const nl = code.indexOf('\n', k);
+      const e = nl < 0 ? n : nl;
+      let back = e - 1;
+      while (back >= k && (code[back] === ' ' || code[back] === '\t' || code[back] === '\r')) back--;
+      if (back >= k && code[back] === '\\' && e < n) { k = e + 1; continue; }
+      end = e;
+      break;
+    }
+    if (code[i] === '#') {
+      let j = i + 1;
+      while (j < end && (code[j] === ' ' || code[j] === '\t')) j++;
+      let w = j;
+      while (w < end && isIdChar(code.charCodeAt(w))) w++;
+      out.push({ start: i, end, kind: code.slice(j, w), cond: code.slice(w, end).replace(/\\\n/g, ' ').trim() });
+    }
+    lineStart = end + 1;
+  }
+  return out;
+}
+
+/** Same-length replacements, applied at the end. */
+class Edits {
+  private list: { from: number; to: number; text: string | null }[] = [];
+  blank(from: number, to: number): void { if (to > from) this.list.push({ from, to, text: null }); }
+  put(from: number, text: string): void { this.list.push({ from, to: from + text.length, text }); }
+  apply(src: string): string {
+    if (!this.list.length) return src;
+    this.list.sort((a, b) => a.from - b.from);
+    const parts: string[] = [];
+    let last = 0;
+    for (const e of this.list) {
+      if (e.from < last) continue; // nested in an earlier blank
+      parts.push(src.slice(last, e.from), e.text ?? spaces(src.slice(e.from, e.to)));
+      last = e.to;
+    }
+    parts.push(src.slice(last));
+    this.list = [];
+    return parts.join('');
+  }
+}
+
+/** Decide a config conditional: true/false when known, undefined otherwise. */
+function evalCond(kind: string, cond: string): boolean | undefined {
+  if (kind === 'else') return true;
+  if (kind === 'ifdef') return ENABLED_CONFIGS.test(cond) ? true : undefined;
+  if (kind === 'ifndef') return ENABLED_CONFIGS.test(cond) ? false : undefined;
+  const c = cond.replace(/\/\*.*?\*\//g, '').trim();
+  if (c === '0') return false;
+  if (c === '1') return true;
+  const m = /^(!?)\s*(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*|IS_BUILTIN\s*\(\s*)(CONFIG_\w+)\s*\)?$/.exec(c);
+  if (m && ENABLED_CONFIGS.test(m[2]!)) return m[1] !== '!';
+  return undefined;
+}
+
+function netBalance(code: string, from: number, to: number, directives: Directive[]): { braces: number; parens: number } {
+  let braces = 0, parens = 0;
+  let di = 0;
+  for (let k = from; k < to; k++) {
+    while (di < directives.length && directives[di]!.end < k) di++;
+    const d = directives[di];
+    if (d && k >= d.start && k <= d.end) { k = d.end; continue; }
+    const c = code[k];
+    if (c === '{') braces++;
+    else if (c === '}') braces--;
+    else if (c === '(') parens++;
+    else if (c === ')') parens--;
+  }
+  return { braces, parens };
+}
+
+function prevCodeChar(code: string, at: number): string {
+  let k = at - 1;
+  while (k >= 0) {
+    const c = code[k]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { k--; continue; }
+    // skip a preceding directive line
+    const ls = code.lastIndexOf('\n', k) + 1;
+    const t = code.slice(ls, k + 1).trimStart();
+    if (t.startsWith('#')) { k = ls - 1; continue; }
+    return c;
+  }
+  return ';';
+}
+
+function matchParen(code: string, open: number): number {
+  let depth = 0;
+  for (let k = open; k < code.length; k++) {
+    const c = code[k];
+    if (c === '(') depth++;
+    else if (c === ')') { depth--; if (depth === 0) return k; }
+    else if ((c === ';' || c === '{' || c === '}') && depth <= 1 && k - open > 4000) return -1;
+  }
+  return -1;
+}
+
+function skipSpace(code: string, k: number): number {
+  while (k < code.length && /\s/.test(code[k]!)) k++;
+  return k;
+}
+
+/** Top-level argument split of the parenthesised text code[open..close]. */
+function splitArgs(code: string, open: number, close: number): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let depth = 0, s = open + 1;
+  for (let k = open + 1; k < close; k++) {
+    const c = code[k];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) { out.push({ start: s, end: k }); s = k + 1; }
+  }
+  out.push({ start: s, end: close });
+  return out;
+}
+
+export function normalize(src: string): Normalized {
+  const code = codeView(src);
+  const ed = new Edits();
+  const contracts: Contract[] = [];
+  const scopedGuards: GuardUse[] = [];
+  const guardClasses: GuardClass[] = [];
+  const directives = scanDirectives(code);
+
+  // ---- preprocessor conditionals ----
+  interface Group { branches: Directive[]; endif?: Directive }
+  const stack: Group[] = [];
+  const groups: Group[] = [];
+  for (const d of directives) {
+    if (d.kind === 'if' || d.kind === 'ifdef' || d.kind === 'ifndef') { const g = { branches: [d] }; stack.push(g); groups.push(g); }
+    else if (d.kind === 'elif' || d.kind === 'else' || d.kind === 'elifdef' || d.kind === 'elifndef') stack[stack.length - 1]?.branches.push(d);
+    else if (d.kind === 'endif') { const g = stack.pop(); if (g) g.endif = d; }
+  }
+  for (const g of groups) {
+    if (!g.endif) continue;
+    const bodies = g.branches.map((b, i) => ({ d: b, from: b.end, to: (g.branches[i + 1] ?? g.endif)!.start }));
+    let keep = -1;
+    let decided = false;
+    for (let i = 0; i < bodies.length; i++) {
+      const v = evalCond(bodies[i]!.d.kind, bodies[i]!.d.cond);
+      if (v === undefined) { decided = false; keep = -1; break; }
+      if (v && keep < 0) keep = i;
+      decided = true;
+    }
+    if (!decided) {
+      const balanced = bodies.every((b) => { const nb = netBalance(code, b.from, b.to, directives); return nb.braces === 0 && nb.parens === 0; });
+      const pc = prevCodeChar(code, g.branches[0]!.start);
+      const atStatement = pc === ';' || pc === '{' || pc === '}' || pc === ':';
+      if (balanced && atStatement) continue; // tree-sitter gets both branches
+      keep = 0;
+    }
+    // blank the directives and every branch but `keep`
+    for (let i = 0; i < bodies.length; i++) {
+      const b = bodies[i]!;
+      ed.blank(b.d.start, b.d.end);
+      if (i !== keep) ed.blank(b.from, b.to);
+    }
+    ed.blank(g.endif.start, g.endif.end);
+  }
+  // a view of what survived, for the identifier pass
+  const kept = ed.apply(src);
+  const view = codeView(kept);
+
+  // ---- identifiers ----
+  const n = view.length;
+  const directiveAt = new Map(directives.map((d) => [d.start, d]));
+  let i = 0;
+  let lastNl = -1;
+  while (i < n) {
+    const c = view.charCodeAt(i);
+    if (c === 10) { lastNl = i; i++; continue; }
+    if (c === 35 /* # */) {
+      // skip directive lines (macro bodies are not code we analyse)
+      const d = directiveAt.get(i);
+      if (d) { i = d.end; continue; }
+    }
+    if (!isIdStart(c) || (i > 0 && isIdChar(view.charCodeAt(i - 1)))) { i++; continue; }
+    let j = i + 1;
+    while (j < n && isIdChar(view.charCodeAt(j))) j++;
+    const word = view.slice(i, j);
+    const prev = i > 0 ? view[i - 1] : '';
+    const isMember = prev === '.' || (prev === '>' && view[i - 2] === '-');
+    if (isMember) { i = j; continue; }
+    if (ANNOTATIONS.has(word)) { ed.blank(i, j); i = j; continue; }
+    const after = skipSpace(view, j);
+    if (ANNOTATIONS_WITH_ARGS.has(word) && view[after] === '(') {
+      const close = matchParen(view, after);
+      if (close > 0) {
+        const kind = CONTRACT_KIND[word];
+        if (kind) contracts.push({ offset: i, kind, arg: kept.slice(after + 1, close).trim() });
+        ed.blank(i, close + 1);
+        i = close + 1;
+        continue;
+      }
+    }
+    if (view[after] === '(' && (word.includes('for_each') || word.includes('foreach')) && word.length >= 5) {
+      const close = matchParen(view, after);
+      if (close > 0) {
+        const next = skipSpace(view, close + 1);
+        const nc = view[next];
+        // a statement or a block follows: this is a loop, not a call
+        if (nc === '{' || (nc !== undefined && (isIdStart(nc.charCodeAt(0)) || nc === '*' || nc === '(' || nc === '+' || nc === '-'))) {
+          ed.put(i, 'while' + ' '.repeat(j - i - 5));
+          i = j;
+          continue;
+        }
+      }
+    }
+    if ((word === 'scoped_guard' || word === 'scoped_cond_guard') && view[after] === '(') {
+      const close = matchParen(view, after);
+      if (close > 0) {
+        const args = splitArgs(view, after, close);
+        const cls = kept.slice(args[0]!.start, args[0]!.end).trim();
+        ed.put(i, 'if' + ' '.repeat(j - i - 2));
+        if (word === 'scoped_cond_guard' && args.length >= 2) ed.blank(args[1]!.start - 1, args[1]!.end); // the failure action
+        scopedGuards.push({ offset: i, cls });
+        i = j;
+        continue;
+      }
+    }
+    if (/^(COMPAT_)?SYSCALL_DEFINE[0-6]$/.test(word) && view[after] === '(' && i - lastNl <= 1) {
+      const close = matchParen(view, after);
+      if (close > 0) {
+        const args = splitArgs(view, after, close).map((a) => kept.slice(a.start, a.end).replace(/\s+/g, ' ').trim());
+        const params: string[] = [];
+        for (let k = 1; k + 1 < args.length; k += 2) params.push(`${args[k]} ${args[k + 1]}`);
+        const rewrite = `long sys_${args[0]}(${params.join(', ') || 'void'})`;
+        const span = kept.slice(i, close + 1);
+        const slots = span.length - (span.match(/\n/g)?.length ?? 0);
+        if (rewrite.length <= slots) {
+          // fill the non-newline positions of the span with the rewrite, then spaces
+          let r = 0;
+          let outSpan = '';
+          for (let k = 0; k < span.length; k++) outSpan += span[k] === '\n' ? '\n' : r < rewrite.length ? rewrite[r++] : ' ';
+          ed.put(i, outSpan);
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    if (BLANK_MACRO_STATEMENTS.test(word) && view[after] === '(') {
+      const close = matchParen(view, after);
+      if (close > 0) {
+        if (word.startsWith('DEFINE_GUARD') || word.startsWith('DEFINE_LOCK_GUARD')) {
+          const args = splitArgs(view, after, close).map((a) => kept.slice(a.start, a.end).trim());
+          const callee = (s: string | undefined) => /^(\w+)\s*\(/.exec(s ?? '')?.[1] ?? '';
+          if (args.length >= 4) guardClasses.push({ name: args[0]!, lockCall: callee(args[2]), unlockCall: callee(args[3]) });
+        }
+        let end = close + 1;
+        const semi = skipSpace(view, end);
+        if (view[semi] === ';') end = semi + 1;
+        ed.blank(i, end);
+        i = end;
+        continue;
+      }
+    }
+    i = j;
+  }
+  return { text: ed.apply(kept), contracts, scopedGuards, guardClasses };
+}
+
+export interface BodySpan {
+  name: string;
+  /** Offset of the name. */
+  nameOffset: number;
+  /** Offset where the declaration starts (return type). */
+  declStart: number;
+  /** Offsets of `{` and one past `}`. */
+  bodyStart: number;
+  bodyEnd: number;
+  isStatic: boolean;
+  returnsPointer: boolean;
+}
+
+const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'else', 'defined', 'typeof', '__typeof__', 'asm', '__asm__', '__attribute__']);
+
+/**
+ * Function bodies by brace structure: every top-level `{...}` that follows a `)`
+ * is a function body, named by the identifier before the matching `(`. Robust to
+ * tree-sitter's ERROR recovery: a call is never attributed to a fake nested function.
+ */
+export function findBodies(normText: string): BodySpan[] {
+  const code = codeView(normText);
+  const directives = scanDirectives(code);
+  const out: BodySpan[] = [];
+  const n = code.length;
+  let depth = 0;
+  let di = 0;
+  let lastTopEnd = 0; // where the current top-level declaration may start
+  let open = -1;
+  for (let k = 0; k < n; k++) {
+    while (di < directives.length && directives[di]!.end < k) di++;
+    const d = directives[di];
+    if (d && k >= d.start && k <= d.end) { k = d.end; if (depth === 0) lastTopEnd = k; continue; }
+    const c = code[k];
+    if (c === '{') {
+      if (depth === 0) open = k;
+      depth++;
+    } else if (c === '}') {
+      depth--;
+      if (depth < 0) depth = 0;
+      if (depth === 0 && open >= 0) {
+        const span = functionHead(code, lastTopEnd, open);
+        if (span) out.push({ ...span, bodyStart: open, bodyEnd: k + 1 });
+        open = -1;
+        lastTopEnd = k + 1;
+      }
+    } else if (c === ';' && depth === 0) lastTopEnd = k + 1;
+  }
+  return out;
+}
+
+function functionHead(code: string, from: number, brace: number): Omit<BodySpan, 'bodyStart' | 'bodyEnd'> | null {
+  let k = brace - 1;
+  while (k >= from && /\s/.test(code[k]!)) k--;
+  if (code[k] !== ')') return null;
+  // matching '(' backwards
+  let depth = 0;
+  for (; k >= from; k--) {
+    const c = code[k];
+    if (c === ')') depth++;
+    else if (c === '(') { depth--; if (depth === 0) break; }
+  }
+  if (k < from) return null;
+  let e = k - 1;
+  while (e >= from && /\s/.test(code[e]!)) e--;
+  let s = e;
+  while (s >= from && isIdChar(code.charCodeAt(s))) s--;
+  const name = code.slice(s + 1, e + 1);
+  if (!name || NOT_FUNCTIONS.has(name) || !isIdStart(name.charCodeAt(0))) return null;
+  const head = code.slice(from, s + 1);
+  if (/[=]/.test(head)) return null;
+  let declStart = from;
+  while (declStart < s && /\s/.test(code[declStart]!)) declStart++;
+  return {
+    name,
+    nameOffset: s + 1,
+    declStart,
+    isStatic: /\bstatic\b/.test(head),
+    returnsPointer: /\*\s*$/.test(head),
+  };
+}

@@ -1,0 +1,512 @@
+/**
+ * The AnalysisHost implementation: keeps file texts, parse trees and parsed
+ * functions, re-analyses lazily on a query after changes (memoised per
+ * function), and answers findings, profiles, hovers and hints. Never touches
+ * the disk: the CLI, the language server and the tests hand it texts.
+ */
+import type { Language, Tree } from 'web-tree-sitter';
+import { Parser } from 'web-tree-sitter';
+import { catalogueFor, allPrimitiveNames, type Catalogue } from '../catalogue';
+import { Analysis, AnalysisMemo, Program, type Def, type FileInput } from './analysis';
+import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint, TextEdit } from './host';
+import type { FunctionIR } from './ir';
+import type { Site, State } from './interp';
+import { normalize } from './normalize';
+import { lineStarts, parseText, position, type ParsedFile } from './parse';
+import type { CallSite, FallbackKind, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
+import { chooseVersion } from './version';
+
+export const MAX_FILE_SIZE = 4 * 1024 * 1024;
+
+interface FileState {
+  text: string;
+  starts: number[];
+  parsed?: ParsedFile;
+  tree?: Tree | null;
+  normText?: string;
+  skip?: string;
+}
+
+export interface HostOptions {
+  kernelVersion?: string;
+}
+
+const PUBLIC_LOCKS = new Set<string>(['mmap_read', 'mmap_write', 'vma_read', 'vma_write', 'rcu', 'ptl', 'anon_vma_read', 'anon_vma_write', 'i_mmap_read', 'i_mmap_write', 'hugetlb_vma_read', 'hugetlb_vma_write']);
+
+export function publicLocks(locks: Record<string, number>): LockName[] {
+  const out = new Set<LockName>();
+  for (const [l, n] of Object.entries(locks)) {
+    if (n <= 0) continue;
+    if (l === 'mmap_any') out.add('mmap_read');
+    else if (PUBLIC_LOCKS.has(l)) out.add(l as LockName);
+  }
+  return [...out].sort();
+}
+
+/** Why a text is not analysed, or null. */
+export function skipReasonFor(path: string, text: string): string | null {
+  if (!/\.[ch]$/i.test(path)) return 'not a C source or header (.c, .h)';
+  if (text.length > MAX_FILE_SIZE) return `larger than ${MAX_FILE_SIZE / 1024 / 1024} MB`;
+  if (text.includes('\u0000')) return 'binary (contains NUL bytes)';
+  if (text.includes('\uFFFD')) return 'not UTF-8';
+  return null;
+}
+
+export class Workspace implements AnalysisHost {
+  private parser: Parser | null = null;
+  private readonly fileMap = new Map<string, FileState>();
+  private readonly irReuse = new Map<string, FunctionIR>();
+  private readonly memo = new AnalysisMemo();
+  private versionSetting: string | undefined;
+  private makefile: string | undefined;
+  private analysis: Analysis | null = null;
+  private findingsByFile = new Map<string, Finding[]>();
+
+  constructor(private readonly language: Language, options: HostOptions = {}) {
+    this.versionSetting = options.kernelVersion;
+  }
+
+  // ---------------- configuration ----------------
+
+  setKernelVersion(version: string | undefined): void { this.versionSetting = version; this.invalidate(); }
+  setMakefile(text: string | undefined): void { this.makefile = text; this.invalidate(); }
+  kernelVersion(): KernelVersionInfo { return chooseVersion(this.versionSetting, this.makefile); }
+  private cat(): Catalogue { return catalogueFor(this.kernelVersion().version); }
+
+  private invalidate(): void { this.analysis = null; }
+
+  // ---------------- files ----------------
+
+  private getParser(): Parser {
+    if (!this.parser) {
+      this.parser = new Parser();
+      this.parser.setLanguage(this.language);
+    }
+    return this.parser;
+  }
+
+  setFile(path: string, text: string): void {
+    const old = this.fileMap.get(path);
+    old?.tree?.delete();
+    const skip = skipReasonFor(path, text);
+    const st: FileState = { text, starts: lineStarts(text) };
+    if (skip) st.skip = skip;
+    else {
+      const out = parseText(this.getParser(), text, null, this.irReuse);
+      st.parsed = out; st.tree = out.tree; st.normText = out.normText;
+    }
+    this.fileMap.set(path, st);
+    this.invalidate();
+  }
+
+  /** For the CLI's workers: a file parsed elsewhere (no tree kept: no incremental edits for it). */
+  setParsedFile(path: string, text: string, parsed: ParsedFile): void {
+    this.fileMap.get(path)?.tree?.delete();
+    this.fileMap.set(path, { text, starts: lineStarts(text), parsed, tree: null });
+    this.invalidate();
+  }
+
+  /** For the CLI: a file kept out with a reason found elsewhere. */
+  setSkippedFile(path: string, reason: string): void {
+    this.fileMap.get(path)?.tree?.delete();
+    this.fileMap.set(path, { text: '', starts: [0], skip: reason });
+    this.invalidate();
+  }
+
+  editFile(path: string, edits: TextEdit[]): void {
+    const st = this.fileMap.get(path);
+    if (!st) throw new Error(`editFile: unknown file ${path}`);
+    let text = st.text;
+    for (const e of edits) {
+      if (e.startOffset < 0 || e.endOffset > text.length || e.startOffset > e.endOffset) throw new Error(`editFile: edit out of range (${e.startOffset}..${e.endOffset} in ${text.length})`);
+      text = text.slice(0, e.startOffset) + e.newText + text.slice(e.endOffset);
+    }
+    const skip = skipReasonFor(path, text);
+    if (skip || !st.tree || st.normText === undefined) { this.setFile(path, text); return; }
+    const parser = this.getParser();
+    // Normalise the new text and tell tree-sitter the one range that changed in the normalised text.
+    const norm = normalize(text).text;
+    const oldNorm = st.normText;
+    let start = 0;
+    const minLen = Math.min(oldNorm.length, norm.length);
+    while (start < minLen && oldNorm.charCodeAt(start) === norm.charCodeAt(start)) start++;
+    let endOld = oldNorm.length, endNew = norm.length;
+    while (endOld > start && endNew > start && oldNorm.charCodeAt(endOld - 1) === norm.charCodeAt(endNew - 1)) { endOld--; endNew--; }
+    const pt = (s: string, off: number) => {
+      let row = 0, last = -1;
+      for (let i = s.indexOf('\n'); i >= 0 && i < off; i = s.indexOf('\n', i + 1)) { row++; last = i; }
+      return { row, column: off - last - 1 };
+    };
+    st.tree.edit({
+      startIndex: start, oldEndIndex: endOld, newEndIndex: endNew,
+      startPosition: pt(oldNorm, start), oldEndPosition: pt(oldNorm, endOld), newEndPosition: pt(norm, endNew),
+    });
+    const out = parseText(parser, text, st.tree, this.irReuse);
+    st.tree.delete();
+    st.text = text;
+    st.starts = lineStarts(text);
+    st.parsed = out; st.tree = out.tree; st.normText = out.normText;
+    this.invalidate();
+  }
+
+  removeFile(path: string): void {
+    this.fileMap.get(path)?.tree?.delete();
+    this.fileMap.delete(path);
+    this.invalidate();
+  }
+
+  files(): string[] { return [...this.fileMap.keys()]; }
+  skipReason(path: string): string | null { return this.fileMap.get(path)?.skip ?? null; }
+  hasParseErrors(path: string): boolean { return !!this.fileMap.get(path)?.parsed?.hasErrors; }
+
+  /** Files that were analysed (not skipped). */
+  analysedFiles(): string[] { return [...this.fileMap].filter(([, f]) => !!f.parsed).map(([p]) => p); }
+
+  functionCount(): number {
+    let n = 0;
+    for (const f of this.fileMap.values()) n += f.parsed?.fns.length ?? 0;
+    return n;
+  }
+
+  // ---------------- analysis ----------------
+
+  private ensure(): Analysis {
+    if (this.analysis) return this.analysis;
+    const inputs: FileInput[] = [];
+    for (const [path, f] of this.fileMap) {
+      if (!f.parsed) continue;
+      const starts = f.starts;
+      inputs.push({ path, parsed: f.parsed, lineOf: (off) => position(starts, off).line });
+    }
+    const a = new Analysis(new Program(inputs), this.cat(), this.memo);
+    a.analyse();
+    this.analysis = a;
+    this.findingsByFile = this.buildFindings(a);
+    // IRs no longer referenced can go
+    if (this.irReuse.size > 4 * a.prog.defs.length + 1000) {
+      const live = new Set(a.prog.defs.map((d) => d.fn.ir));
+      for (const [k, ir] of this.irReuse) if (!live.has(ir)) this.irReuse.delete(k);
+    }
+    return a;
+  }
+
+  /** Runs the analysis now (the CLI calls it to time it). */
+  analyse(): void { this.ensure(); }
+
+  private defAt(file: string, name: string): Def | undefined {
+    return this.ensure().prog.byName.get(name)?.find((d) => d.file === file);
+  }
+
+  private siteOffset(site: Site): number | undefined {
+    const d = this.analysis?.prog.byName.get(site.fn)?.find((x) => x.file === site.file);
+    return d ? d.fn.declStart + site.off : undefined;
+  }
+
+  private loc(file: string, off: number): { line: number; column: number } {
+    const st = this.fileMap.get(file);
+    return st ? position(st.starts, off) : { line: 1, column: 1 };
+  }
+
+  private callColumn(c: CallSite, callee: string | undefined): number {
+    const st = this.fileMap.get(c.file);
+    if (!st || !callee) return 1;
+    const ls = st.starts[c.line - 1] ?? 0;
+    const le = st.starts[c.line] ?? st.text.length;
+    const i = st.text.slice(ls, le).indexOf(callee);
+    return i >= 0 ? i + 1 : 1;
+  }
+
+  private ignored(file: string, line: number, rule: string): boolean {
+    const st = this.fileMap.get(file);
+    if (!st) return false;
+    const re = new RegExp(`mm-lock-lens:\\s*ignore\\b[^*\\n]*\\b${rule.replace(/-/g, '\\-')}\\b`);
+    for (const l of [line, line - 1]) {
+      if (l < 1) continue;
+      const ls = st.starts[l - 1]!, le = st.starts[l] ?? st.text.length;
+      if (re.test(st.text.slice(ls, le))) return true;
+    }
+    return false;
+  }
+
+  private buildFindings(a: Analysis): Map<string, Finding[]> {
+    const by = new Map<string, Finding[]>();
+    for (const f of a.findings) {
+      const file = f.def.file;
+      const start = this.loc(file, f.def.fn.declStart + f.raw.at);
+      const end = this.loc(file, f.def.fn.declStart + f.raw.end);
+      if (this.ignored(file, start.line, f.rule.id)) continue;
+      const related: RelatedLocation[] = [];
+      for (const r of f.raw.related) {
+        if (r.site) {
+          const off = this.siteOffset(r.site);
+          if (off === undefined) continue;
+          const p = this.loc(r.site.file, off);
+          related.push({ file: r.site.file, line: p.line, column: p.column, message: r.message });
+        } else if (r.call) {
+          const idx = f.raw.related.indexOf(r);
+          const next = f.raw.related[idx + 1]?.call?.function ?? f.def.fn.name;
+          related.push({ file: r.call.file, line: r.call.line, column: this.callColumn(r.call, /^\w+$/.test(next) ? next : undefined), message: r.message });
+        }
+      }
+      const finding: Finding = {
+        file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
+        severity: f.rule.severity, rule: f.rule.id, message: f.raw.message, related,
+      };
+      let l = by.get(file);
+      if (!l) by.set(file, (l = []));
+      l.push(finding);
+    }
+    for (const l of by.values()) l.sort((x, y) => x.line - y.line || x.column - y.column || x.rule.localeCompare(y.rule));
+    return by;
+  }
+
+  findings(path: string): Finding[] {
+    this.ensure();
+    return this.findingsByFile.get(path) ?? [];
+  }
+
+  allFindings(): Finding[] {
+    this.ensure();
+    const out: Finding[] = [];
+    for (const p of [...this.findingsByFile.keys()].sort()) out.push(...this.findingsByFile.get(p)!);
+    return out;
+  }
+
+  // ---------------- profiles ----------------
+
+  functions(path: string): FunctionInfo[] {
+    const st = this.fileMap.get(path);
+    if (!st?.parsed) return [];
+    const a = this.ensure();
+    const out: FunctionInfo[] = [];
+    for (const fn of st.parsed.fns) {
+      const s = position(st.starts, fn.nameOffset);
+      const e = position(st.starts, fn.nameOffset + fn.name.length);
+      const d = a.prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
+      const entry = d ? this.entryOf(d) : [];
+      const summary = entry.length && entry.some((x) => x.locks.length) ? [...new Set(entry.map((x) => x.locks.join('+') || 'none'))].join(' · ') : '';
+      out.push({ name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, entrySummary: summary });
+    }
+    return out;
+  }
+
+  private entryOf(d: Def): { locks: LockName[]; via: CallSite[] }[] {
+    const r = this.ensure().results.get(d);
+    if (!r) return [];
+    const seen = new Set<string>();
+    const out: { locks: LockName[]; via: CallSite[] }[] = [];
+    for (const c of r.contexts) {
+      if (!c.known) continue;
+      const locks = publicLocks(c.locks);
+      const k = locks.join();
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push({ locks, via: c.via });
+    }
+    return out;
+  }
+
+  profile(path: string, functionName: string): FunctionProfile | null {
+    const d = this.defAt(path, functionName);
+    return d ? this.profileOf(d) : null;
+  }
+
+  profileAt(path: string, line: number, column: number): FunctionProfile | null {
+    const st = this.fileMap.get(path);
+    if (!st?.parsed) return null;
+    const off = (st.starts[line - 1] ?? Infinity) + column - 1;
+    const fn = st.parsed.fns.find((f) => off >= f.declStart && off <= f.bodyEnd);
+    if (!fn) return null;
+    const d = this.ensure().prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
+    return d ? this.profileOf(d) : null;
+  }
+
+  private profileOf(d: Def): FunctionProfile {
+    const a = this.ensure();
+    const r = a.results.get(d);
+    const root = r?.runs.find((x) => x.ctx.root)?.result;
+    const acquires: LockEvent[] = [], releases: LockEvent[] = [];
+    const fallbacks: FallbackPoint[] = [];
+    const lineAt = (rel: number) => this.loc(d.file, d.fn.declStart + rel).line;
+    const seenEv = new Set<string>();
+    for (const ev of root?.events ?? []) {
+      if (ev.k === 'call') {
+        const outs = ev.prim?.outcomes ?? (ev.callee ? a.summaries.get(a.prog.resolve(ev.callee, d.file)[0]!)?.outcomes : undefined) ?? [];
+        const line = lineAt(ev.at);
+        const acq = new Set<string>(), rel = new Set<string>();
+        for (const o of outs) { for (const l of o.acquire ?? []) acq.add(l); for (const l of o.release ?? []) rel.add(l); }
+        if (ev.name.startsWith('guard:')) acq.add(Object.keys(ev.after?.[0]?.locks ?? {}).find((l) => !(ev.states[0]?.locks[l])) ?? '');
+        const name = ev.name.startsWith('guard:') ? `guard(${ev.name.slice(6)})` : ev.name;
+        for (const l of acq) for (const pl of this.lockNames(l)) { const k = `a${pl}${line}${name}`; if (!seenEv.has(k)) { seenEv.add(k); acquires.push({ lock: pl, line, call: name }); } }
+        for (const l of rel) for (const pl of this.lockNames(l)) { const k = `r${pl}${line}${name}`; if (!seenEv.has(k)) { seenEv.add(k); releases.push({ lock: pl, line, call: name }); } }
+        if (ev.prim?.fallback) fallbacks.push({ line, kind: ev.prim.fallback.kind, condition: `${this.callText(d, ev.at, ev.end)}: ${ev.prim.fallback.condition}` });
+      } else if (ev.k === 'ret') {
+        const t = d.fn.ir.text.slice(ev.at, ev.end);
+        if (/VM_FAULT_RETRY/.test(t)) {
+          const cond = this.enclosingCondition(d.fn.ir.text, ev.at);
+          const line = lineAt(ev.at);
+          if (!fallbacks.some((f) => f.line === line)) fallbacks.push({ line, kind: fallbackKind(cond + ' ' + d.fn.name), condition: cond || t.trim() });
+        }
+      }
+    }
+    const props = this.transitiveProps(d);
+    const loc = this.loc(d.file, d.fn.nameOffset);
+    return {
+      function: d.fn.name, file: d.file, line: loc.line, kernelVersion: this.kernelVersion().version,
+      entry: this.entryOf(d), acquires, releases, fallbacks: fallbacks.sort((x, y) => x.line - y.line),
+      needsAnonVma: props.anon, writesVma: props.write,
+    };
+  }
+
+  private lockNames(l: string): LockName[] {
+    if (l === 'fault') return ['vma_read', 'mmap_read'];
+    if (l === 'mmap_any') return ['mmap_read'];
+    return PUBLIC_LOCKS.has(l) ? [l as LockName] : [];
+  }
+
+  private callText(d: Def, at: number, end: number): string {
+    const t = d.fn.ir.text.slice(at, end).replace(/\s+/g, ' ');
+    return t.length > 80 ? t.slice(0, 77) + '...' : t;
+  }
+
+  private enclosingCondition(text: string, at: number): string {
+    const before = text.slice(Math.max(0, at - 400), at);
+    const re = /\bif\s*\(/g;
+    let last = -1;
+    for (let m = re.exec(before); m; m = re.exec(before)) last = m.index + m[0].length - 1;
+    if (last < 0) return '';
+    let depth = 0;
+    for (let k = last; k < before.length; k++) {
+      if (before[k] === '(') depth++;
+      else if (before[k] === ')') { depth--; if (depth === 0) return before.slice(last + 1, k).replace(/\s+/g, ' ').trim(); }
+    }
+    return '';
+  }
+
+  private propMemo = new Map<Def, { anon: boolean; write: boolean }>();
+  private propFor: Analysis | null = null;
+
+  private transitiveProps(d: Def, depth = 0): { anon: boolean; write: boolean } {
+    const a = this.ensure();
+    if (this.propFor !== a) { this.propMemo.clear(); this.propFor = a; }
+    const hit = this.propMemo.get(d);
+    if (hit) return hit;
+    const res = { anon: false, write: false };
+    this.propMemo.set(d, res);
+    const root = a.results.get(d)?.runs.find((x) => x.ctx.root)?.result;
+    for (const ev of root?.events ?? []) {
+      if (ev.k === 'field') res.write = true;
+      if (ev.k !== 'call') continue;
+      if (ev.prim?.anonVmaPrepare || ev.prim?.fallback?.kind === 'anon_vma') res.anon = true;
+      if (ev.prim?.vmaWrite) res.write = true;
+      if (!ev.prim && ev.callee && depth < 2) {
+        for (const c of a.prog.resolve(ev.callee, d.file)) {
+          const p = this.transitiveProps(c, depth + 1);
+          res.anon ||= p.anon; res.write ||= p.write;
+        }
+      }
+    }
+    return res;
+  }
+
+  // ---------------- hovers and hints ----------------
+
+  hover(path: string, line: number, column: number): HoverInfo | null {
+    const st = this.fileMap.get(path);
+    if (!st) return null;
+    const off = (st.starts[line - 1] ?? Infinity) + column - 1;
+    if (!(off < st.text.length)) return null;
+    let s = off, e = off;
+    while (s > 0 && /\w/.test(st.text[s - 1]!)) s--;
+    while (e < st.text.length && /\w/.test(st.text[e]!)) e++;
+    if (s === e) return null;
+    const word = st.text.slice(s, e);
+    const ps = position(st.starts, s), pe = position(st.starts, e);
+    const range = { line: ps.line, column: ps.column, endLine: pe.line, endColumn: pe.column };
+    const cat = this.cat();
+    const prim = cat.hover(word);
+    if (prim && allPrimitiveNames().includes(word)) {
+      const present = cat.byName.has(word);
+      const v = this.kernelVersion().version;
+      const note = present ? '' : `\n\n_Not present in ${v} (the catalogue knows it from ${prim.since ?? 'earlier'}${prim.until ? ` to before ${prim.until}` : ''})._`;
+      return { markdown: `**${word}()** — mm lock primitive (kernel ${v})\n\n${prim.hover}${note}`, ...range };
+    }
+    const a = this.ensure();
+    const defs = a.prog.byName.get(word);
+    if (defs?.length) {
+      const d = defs.find((x) => x.file === path) ?? defs[0]!;
+      return { markdown: this.profileMarkdown(this.profileOf(d)), ...range };
+    }
+    return null;
+  }
+
+  profileMarkdown(p: FunctionProfile): string {
+    const lines = [`**${p.function}()** — lock profile (kernel ${p.kernelVersion})`, ''];
+    if (!p.entry.length) lines.push('Entry: unknown (no caller or contract in the workspace)');
+    else {
+      lines.push('Entry contexts:');
+      for (const e of p.entry) lines.push(`- ${e.locks.length ? e.locks.map((l) => `\`${l}\``).join(' + ') : 'no mm lock'} — via ${e.via.map((v) => v.function).join(' → ')}`);
+    }
+    if (p.acquires.length) lines.push('', `Acquires: ${p.acquires.map((x) => `\`${x.lock}\` (${x.call}, line ${x.line})`).join(', ')}`);
+    if (p.releases.length) lines.push('', `Releases: ${p.releases.map((x) => `\`${x.lock}\` (${x.call}, line ${x.line})`).join(', ')}`);
+    if (p.fallbacks.length) lines.push('', `Falls back (VM_FAULT_RETRY): ${p.fallbacks.map((f) => `${f.kind} at line ${f.line}`).join(', ')}`);
+    if (p.needsAnonVma) lines.push('', 'Needs an anon_vma.');
+    if (p.writesVma) lines.push('', 'Writes VMAs (needs mmap_lock for write).');
+    return lines.join('\n');
+  }
+
+  lockHints(path: string): LockHint[] {
+    const st = this.fileMap.get(path);
+    if (!st?.parsed) return [];
+    const a = this.ensure();
+    const out: LockHint[] = [];
+    for (const fn of st.parsed.fns) {
+      const d = a.prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
+      if (!d) continue;
+      const r = a.results.get(d);
+      if (!r) continue;
+      const entry = this.entryOf(d);
+      if (entry.length) {
+        const p = position(st.starts, fn.bodyStart + 1);
+        const states = uniqueSets(entry.map((e) => e.locks));
+        out.push({ line: p.line, column: p.column, kind: 'entry', states, label: `entry: ${states.map(label).join(' | ')}` });
+      }
+      const known = r.runs.filter((x) => x.ctx.known);
+      const runs = known.length ? known : r.runs.filter((x) => x.ctx.root);
+      const byAt = new Map<number, LockName[][]>();
+      for (const run of runs) {
+        for (const ev of run.result.events) {
+          if (ev.k !== 'call' || !ev.after) continue;
+          const sets = ev.after.map((s: State) => publicLocks(s.locks));
+          byAt.set(ev.end, uniqueSets([...(byAt.get(ev.end) ?? []), ...sets]));
+        }
+      }
+      for (const [at, states] of [...byAt].sort((x, y) => x[0] - y[0])) {
+        const p = position(st.starts, d.fn.declStart + at);
+        out.push({ line: p.line, column: p.column, kind: 'change', states, label: states.map(label).join(' | ') });
+      }
+    }
+    return out;
+  }
+}
+
+function uniqueSets(sets: LockName[][]): LockName[][] {
+  const seen = new Map<string, LockName[]>();
+  for (const s of sets) seen.set(s.join('+'), s);
+  return [...seen.values()];
+}
+
+function label(s: LockName[]): string {
+  return s.length ? s.join('+') : '∅';
+}
+
+function fallbackKind(text: string): FallbackKind {
+  if (/uffd|userfaultfd/i.test(text)) return 'uffd';
+  if (/swap/i.test(text)) return 'swap';
+  if (/hugetlb/i.test(text)) return 'hugetlb';
+  if (/anon_vma/.test(text)) return 'anon_vma';
+  if (/map_pages/.test(text)) return 'no_map_pages';
+  if (/folio|page_lock|trylock_page|folio_trylock/.test(text)) return 'folio_locked';
+  if (/FAULT_FLAG_VMA_LOCK/.test(text)) return 'other';
+  return 'other';
+}

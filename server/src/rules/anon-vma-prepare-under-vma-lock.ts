@@ -1,0 +1,33 @@
+/**
+ * anon-vma-prepare-under-vma-lock: anon_vma_prepare()/__anon_vma_prepare() on a
+ * path that may hold only the per-VMA lock. They look at adjacent VMAs, which
+ * only mmap_lock protects; a fault path must use vmf_anon_prepare(vmf).
+ * Version invariant: in [6.4, 6.10) an anonymous VMA under the VMA lock always
+ * has an anon_vma (lock_vma_under_rcu checked it), so only file VMAs count there.
+ */
+import type { Rule } from './types';
+import { chain, lockSite, onlyVmaLock } from './util';
+
+export const rule: Rule = {
+  id: 'anon-vma-prepare-under-vma-lock',
+  severity: 'error',
+  summary: 'anon_vma_prepare() on a path that may hold only the per-VMA lock',
+  check(run, env) {
+    const out = [];
+    for (const ev of run.result.events) {
+      if (ev.k !== 'call' || !ev.prim?.anonVmaPrepare) continue;
+      const bad = ev.states.find((s) => {
+        if (!onlyVmaLock(s) || s.facts.anon === true) return false;
+        if (env.version >= 604 && env.version < 610) return s.facts.isanon === false || run.entry.note?.includes('vm_operations_struct') === true;
+        return true;
+      });
+      if (!bad) continue;
+      out.push({
+        at: ev.at, end: ev.end,
+        message: `${ev.name}() may run holding only the per-VMA lock: it looks at adjacent VMAs, which only mmap_lock protects; in a fault path use vmf_anon_prepare(vmf), which falls back with VM_FAULT_RETRY`,
+        related: [...chain(run), ...lockSite(bad, 'vma_read', 'per-VMA lock taken here')],
+      });
+    }
+    return out;
+  },
+};
