@@ -64,14 +64,13 @@ static vm_fault_t sample_handle_pte_fault(struct vm_fault *vmf)
 	return sample_anonymous_page(vmf);
 }
 
-vm_fault_t sample_handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
-				  unsigned int flags, struct pt_regs *regs)
+/* ->fault of a mapping that also has ->map_pages: since 6.7 it runs under the VMA lock. */
+static vm_fault_t sample_fault(struct vm_fault *vmf)
 {
-	struct vm_fault vmf = {
-		.vma = vma,
-		.address = address & PAGE_MASK,
-		.flags = flags,
-	};
-
-	return sample_handle_pte_fault(&vmf);
+	return sample_handle_pte_fault(vmf);
 }
+
+static const struct vm_operations_struct sample_vm_ops = {
+	.fault		= sample_fault,
+	.map_pages	= filemap_map_pages,
+};

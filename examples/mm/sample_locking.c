@@ -94,3 +94,43 @@ static struct vm_area_struct *sample_lock_vma(struct mm_struct *mm, unsigned lon
 	mmap_read_unlock(mm);
 	return vma;
 }
+
+/* The system call that reaches them all: it is entered with no mm lock held. */
+SYSCALL_DEFINE2(sample_locking, unsigned long, address, int, which)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	switch (which) {
+	case 0:
+		sample_wrong_unlock(mm, address);
+		break;
+	case 1:
+		return sample_leaky_lookup(mm, address);
+	case 2:
+		sample_nested_lock(mm, address);
+		break;
+	case 3:
+		mmap_read_lock(mm);
+		vma = find_vma(mm, address);
+		mmap_read_unlock(mm);
+		if (vma)
+			sample_set_flags(mm, vma);
+		break;
+	case 4:
+		mmap_read_lock(mm);
+		vma = find_vma(mm, address);
+		mmap_read_unlock(mm);
+		if (vma)
+			sample_slow_writer(mm, vma);
+		break;
+	case 5:
+		return sample_lookup_for_copy(mm, address);
+	default:
+		vma = sample_lock_vma(mm, address);
+		if (IS_ERR(vma))
+			return PTR_ERR(vma);
+		vma_end_read(vma);
+	}
+	return 0;
+}

@@ -59,9 +59,12 @@ describe('language server on examples/', () => {
 
   test('re-publishes diagnostics after incremental edits (several changes in one message, UTF-16 positions)', async () => {
     const rel = 'mm/sample_anon.c';
+    const opened = s.events.length;
     const { uri, text } = s.open(file(rel));
     const line = expectations(text).find((w) => w.rule === 'anon-vma-prepare-under-vma-lock')!.line;
-    await s.diagnostics(uri, 0, (ds) => ds.some((d) => d.range.start.line === line));
+    // The publish for the opened document (version 1) comes first.
+    await s.waitFor((e) => e.kind === 'diagnostics' && e.params.uri === uri && e.params.version === 1, 'diagnostics of the opened document', 15000, opened);
+    assert.ok(s.lastDiagnostics(uri)!.some((d) => d.range.start.line === line));
     // A non-BMP character before the call shifts UTF-16 columns by 2; then swap the call.
     const at = positionOf(text, 'anon_vma_prepare(vma)');
     let from = s.events.length;

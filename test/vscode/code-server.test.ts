@@ -14,10 +14,11 @@ test('extension-host suite passes in code-server', { timeout: 600_000 }, async (
   const folder = copyExamples();
   const session = await openVsCode({ folder, extensionTestsPath: path.join(repoRoot, 'out', 'test', 'vscode', 'suite', 'index.js') });
   try {
+    let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([
       session.exitCode,
-      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('the extension-host suite did not finish within 240 s')), 240_000)),
-    ]).catch(async (e: Error) => {
+      new Promise<number>((_, reject) => { timer = setTimeout(() => reject(new Error('the extension-host suite did not finish within 240 s')), 240_000); }),
+    ]).finally(() => clearTimeout(timer)).catch(async (e: Error) => {
       fs.mkdirSync(artifactsDir, { recursive: true });
       await session.page.screenshot({ path: path.join(artifactsDir, 'vscode-suite-timeout.png') }).catch(() => undefined);
       throw e;

@@ -96,9 +96,10 @@ export function anonVmaPrepareFixes(input: AnonVmaFixInput): Fix[] {
   const vmaExpr = text.slice(argsOpen + 1, argsClose).trim() || 'vma';
 
   const fnText = text.slice(fnStart, fnEnd);
-  const bodyOpen = fnText.indexOf('{');
-  const head = bodyOpen >= 0 ? fnText.slice(0, bodyOpen) : fnText;
-  const returnsVmFault = /\bvm_fault_t\b/.test(head.slice(0, head.indexOf('(') >= 0 ? head.indexOf('(') : head.length));
+  // The head is the definition up to its parameter list; the region may begin with the end of the previous definition.
+  const open = fnText.search(/\b[A-Za-z_]\w*\s*\([^;{}]*\)\s*\{/);
+  const headStart = Math.max(0, fnText.lastIndexOf('}', open) + 1, fnText.lastIndexOf(';', open) + 1);
+  const returnsVmFault = open >= 0 && /\bvm_fault_t\b/.test(fnText.slice(headStart, open));
   const vmfMatch = /struct\s+vm_fault\s*\*\s*(?:const\s+)?([A-Za-z_]\w*)/.exec(text.slice(fnStart, callStart));
   if (!vmfMatch || !returnsVmFault) return [];
   const vmf = vmfMatch[1]!;

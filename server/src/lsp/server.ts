@@ -590,10 +590,16 @@ export function startServer(connection: Connection, createHost: () => Promise<An
       if (rule === 'not-analysed' || rule === 'parse-errors') continue;
       const offset = d.doc.offsetAt(diag.range.start);
       if (rule === ANON_VMA_RULE) {
-        const fn = host!.functions(d.p).find((f) => f.line - 1 <= diag.range.start.line && diag.range.start.line <= f.endLine - 1);
+        // functions() gives each definition's name; the enclosing one is the last named at or above the finding,
+        // and it ends before the next one starts. Its head starts up to two lines above the name
+        // (kernel style puts the return type on its own line).
+        const fns = host!.functions(d.p).filter((f) => f.line - 1 <= diag.range.start.line).sort((a, b) => a.line - b.line);
+        const fn = fns.at(-1);
         if (fn) {
-          const fnStart = d.doc.offsetAt(Position.create(fn.line - 1, 0));
-          const fnEnd = d.doc.offsetAt(Position.create(fn.endLine - 1, Math.max(0, fn.endColumn - 1)));
+          const next = host!.functions(d.p).filter((f) => f.line - 1 > diag.range.start.line).sort((a, b) => a.line - b.line)[0];
+          const prevEnd = fns.length > 1 ? d.doc.offsetAt(Position.create(fns.at(-2)!.line, 0)) : 0;
+          const fnStart = Math.max(prevEnd, d.doc.offsetAt(Position.create(Math.max(0, fn.line - 3), 0)));
+          const fnEnd = next ? d.doc.offsetAt(Position.create(Math.max(0, next.line - 3), 0)) : text.length;
           const fixes = anonVmaPrepareFixes({
             text, offset, fnStart: Math.min(fnStart, offset), fnEnd: Math.max(fnEnd, offset),
             kernelVersion: host!.kernelVersion().version, inMm: isInTopMm(d.p),

@@ -7,8 +7,8 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 
-static void sample_do_user_addr_fault(struct pt_regs *regs, unsigned long error_code,
-				      unsigned long address)
+static void do_user_addr_fault(struct pt_regs *regs, unsigned long error_code,
+			       unsigned long address)
 {
 	struct mm_struct *mm = current->mm;
 	unsigned int flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER;
