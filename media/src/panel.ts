@@ -39,7 +39,8 @@ const PROFILE_KEYS = new Set(['path_lock', 'path_fallback', 'anon_vma_present'])
 /** The order the form shows the process keys in; other keys of the scenario follow. */
 const FORM_ORDER = [
   'threads', 'cpus', 'sockets', 'smt', 'bg_threads', 'bg_think_us', 'path_think_us', 'path_service_us', 'path_fallback_prob',
-  'writers_per_s', 'writer_hold_us', 'writer_vmas', 'kernel_version', 'anon_vma_check', 'per_vma_locks', 'duration_s',
+  'writers_per_s', 'writer_hold_us', 'writer_vmas', 'mmap_per_s', 'mmap_hold_us', 'munmap_per_s', 'munmap_hold_us',
+  'mprotect_per_s', 'mprotect_hold_us', 'brk_per_s', 'brk_hold_us', 'kernel_version', 'anon_vma_check', 'per_vma_locks', 'duration_s',
   'vma_count', 'path_vma_kind', 'path_writer_vmas', 'io_us',
 ];
 const DEFAULT_SEED = 1;

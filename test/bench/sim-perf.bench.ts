@@ -68,7 +68,7 @@ const script = join(__dirname, '..', '..', '..', 'test', 'bench', 'mm1_simpy.py'
 const pythons = ['/usr/bin/python3', 'python3'].filter((p) => !p.startsWith('/') || existsSync(p));
 let simpy: { customers: number; wall_s: number; cpu_s: number; mean_wait_us: number } | undefined;
 for (const py of pythons) {
-  const r = spawnSync(py, [script, '200000', '80000', '10'], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(py, [script, String(count), '80000', '10'], { encoding: 'utf8', timeout: 300_000 });
   if (r.status === 0) { simpy = JSON.parse(r.stdout.trim().split('\n').pop()!); break; }
 }
 if (!simpy) {

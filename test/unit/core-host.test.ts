@@ -68,3 +68,12 @@ test('profile: entry contexts with witness chains, acquires and releases', async
   assert.deepEqual(q.acquires.map((a) => a.lock).sort(), ['mmap_read', 'vma_read']);
   assert.deepEqual(q.releases.map((a) => a.lock).sort(), ['mmap_read', 'vma_read']);
 });
+
+test('every rule: exactly the expected findings in a second kernel-style file', async () => {
+  const host = createAnalysisHost(await loadCLanguage(), { kernelVersion: '6.12' });
+  const text = fixture('rules.c');
+  host.setFile('rules.c', text);
+  const got = new Map<number, string[]>();
+  for (const f of host.findings('rules.c')) got.set(f.line, [...(got.get(f.line) ?? []), f.rule].sort());
+  assert.deepEqual([...got].sort((a, b) => a[0] - b[0]), [...expectations(text)].sort((a, b) => a[0] - b[0]));
+});

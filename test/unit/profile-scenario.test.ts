@@ -2,6 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FunctionProfile } from '../../server/src/core/types';
 import { profileToScenario, variantConfig } from '../../server/src/simulator/profile-scenario';
+import { listScenarios, runSimulation, validateConfig } from '../../server/src/simulator/index';
+import type { SimResult } from '../../server/src/simulator/api';
+
+const pathKeys = () => {
+  const s = listScenarios().find((x) => x.name === 'path');
+  assert.ok(s, 'the simulator has a path scenario');
+  return s.keys;
+};
+
 
 function profile(over: Partial<FunctionProfile>): FunctionProfile {
   return {
@@ -128,22 +137,16 @@ test('variant configs layer profile, user parameters and the variant, and report
   assert.equal(b.config.set?.writers_per_s, 2000, 'x10 of the scenario default');
   const b2 = variantConfig(plan, writers.b, { writers_per_s: 50 }, 3, keys);
   assert.equal(b2.config.set?.writers_per_s, 500, 'x10 of the user rate');
+  const real = variantConfig(plan, writers.b, { writers_per_s: '200', munmap_per_s: 30, mmap_per_s: 0 }, 3, pathKeys());
+  assert.equal(real.config.set?.writers_per_s, 2000, 'a rate given as text (CLI --set) is scaled too');
+  assert.equal(real.config.set?.munmap_per_s, 300, 'every writer kind in use is scaled');
+  assert.equal(real.config.set?.mmap_per_s, 0, 'a writer kind not in use stays off');
+  assert.equal(variantConfig(plan, writers.b, { writers_per_s: 500_000 }, 3, pathKeys()).config.set?.writers_per_s, 1_000_000, 'clamped to the range');
   const perVma = plan.comparisons.find((c) => c.id === 'per-vma')!;
   const noVma = variantConfig(plan, perVma.b, {}, 1, keys);
   assert.equal(noVma.config.set?.path_lock, 'vma');
   assert.deepEqual(noVma.dropped, ['per_vma_locks'], 'a key this (made-up) scenario lacks is dropped and reported');
 });
-
-// ---- against the real simulator's `path` scenario
-
-import { listScenarios, runSimulation, validateConfig } from '../../server/src/simulator/index';
-import type { SimResult } from '../../server/src/simulator/api';
-
-const pathKeys = () => {
-  const s = listScenarios().find((x) => x.name === 'path');
-  assert.ok(s, 'the simulator has a path scenario');
-  return s.keys;
-};
 
 function simulate(plan: ReturnType<typeof profileToScenario>, side: 'a' | 'b', comparison: string, user: Record<string, number | boolean | string>): SimResult {
   const c = plan.comparisons.find((x) => x.id === comparison)!;

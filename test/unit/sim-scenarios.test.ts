@@ -151,8 +151,14 @@ test('extra chart data stays small and bounded', () => {
   const tp = r.throughput as { faults_per_s: number[] };
   assert.ok(tp.faults_per_s.length <= 100 && tp.faults_per_s.some((x) => x > 0));
   const tl = r.timeline as { states: string[]; threads: Array<{ segments: unknown[] }> };
-  assert.equal(tl.threads.length, 8);
-  assert.ok(tl.threads.every((t) => t.segments.length > 0 && t.segments.length <= 300));
+  const tlt = tl.threads as Array<{ group: string; segments: Array<[number, number]> }>;
+  assert.equal(tlt.filter((t) => t.group === 'faulters').length, 8);
+  assert.equal(tlt.filter((t) => t.group === 'writers').length, 2);
+  assert.ok(tlt.every((t) => t.segments.length > 0 && t.segments.length <= 300));
+  // A writer slot shows the write lock held, then idle between arrivals.
+  const w = tlt.find((t) => t.group === 'writers')!;
+  const states = new Set(w.segments.map(([, s]) => tl.states[s]));
+  assert.ok(states.has('mmap_write') && states.has('idle'), [...states].join(','));
   const h = r.latency_histogram as { faults: Array<[number, number]> };
   assert.equal(h.faults.reduce((a, [, c]) => a + c, 0), r.faults.count);
 });
@@ -177,4 +183,24 @@ test('writer kinds (mmap, munmap, mprotect, brk) run with their own rates and ho
   const other = runSimulation(cfg('path', { writers_per_s: 0, brk_per_s: 5000, brk_hold_us: 100, vma_count: 2, bg_threads: 0, duration_s: 0.1 }));
   assert.ok((other.fallbacks as Record<string, number>).write_locked > 0, 'path runs on VMA 0 meet brk');
   assert.match(errorsOf({ scenario: 'path', set: { munmap_per_s: 20000, munmap_hold_us: 50 } })[0].message, /would hold mmap_lock 1\.\d\d of the time: must stay below 0.95/);
+});
+
+test("Little's law holds for a closed workload: threads = throughput x (think + latency)", () => {
+  for (const lock of ['vma', 'mmap_read']) {
+    const r = runSimulation(cfg('path', { path_lock: lock, threads: 16, cpus: 16, path_think_us: 20, path_service_us: 5, bg_threads: 0, writers_per_s: 3000, writer_hold_us: 20, duration_s: 0.5 }));
+    const g = (r.groups as Array<{ name: string; completed: number; latency_us: { mean: number } }>).find((x) => x.name === 'path')!;
+    const x = g.completed / r.simulated_s / 1e6; // per us
+    const n = x * (20 + g.latency_us.mean);
+    assert.ok(Math.abs(n - 16) / 16 < 0.02, `${lock}: X(Z+R) = ${n.toFixed(2)} threads`);
+  }
+});
+
+test('notes tell how parameters were read: a kernel newer than the model knows, no per-VMA locks before 6.4', () => {
+  const newer = runSimulation(cfg('pft', { kernel_version: '7.3', threads: 2, duration_s: 0.001 }));
+  assert.match((newer.notes as string[])[0], /7.3 is newer than the newest kernel the model knows \(6.19\)/);
+  const old = runSimulation(cfg('pft', { kernel_version: '6.1', threads: 2, duration_s: 0.001 }));
+  assert.match((old.notes as string[]).join('\n'), /no per-VMA locks/);
+  assert.equal(old.vma_lock.success + old.vma_lock.abort, 0);
+  assert.ok(old.mmap_lock.read_acquisitions > 0);
+  assert.deepEqual(runSimulation(cfg('pft', { threads: 2, duration_s: 0.001 })).notes, []);
 });

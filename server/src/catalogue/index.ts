@@ -2,11 +2,11 @@
  * The lock catalogue: primitives, callback contracts and entry contracts, per
  * kernel version. `catalogueFor(version)` returns the view the analysis uses.
  */
-import { PRIMITIVES, VMA_WRITE_FIELDS, FAULT_MASKS } from './primitives';
+import { PRIMITIVES, VMA_WRITE_FIELDS, FAULT_MASKS, PREDICATES } from './primitives';
 import type { EntryContract, OpsContract, Primitive } from './types';
 
 export * from './types';
-export { VMA_WRITE_FIELDS, FAULT_MASKS };
+export { VMA_WRITE_FIELDS, FAULT_MASKS, PREDICATES };
 
 /** Versions the catalogue knows, oldest first. */
 export const KNOWN_VERSIONS = ['5.15', '6.1', '6.2', '6.3', '6.4', '6.5', '6.6', '6.7', '6.8', '6.9', '6.10', '6.11', '6.12', '6.13', '6.14', '6.15', '6.16', '6.17', '6.18', '6.19'];

@@ -91,9 +91,12 @@ export const PRIMITIVES: Primitive[] = [
     hover: 'Handles one fault. Under `FAULT_FLAG_VMA_LOCK` (6.6+), a VM_FAULT_RETRY or VM_FAULT_COMPLETED return means the handler already dropped the per-VMA lock: the caller must not call `vma_end_read()` nor touch the VMA, and retries under `mmap_lock`.' },
   { name: 'handle_mm_fault', argMatch: /FAULT_FLAG_VMA_LOCK/, since: '6.4', until: '6.6', faultEntry: true, outcomes: [{ ret: ANY }],
     hover: 'Handles one fault. Under `FAULT_FLAG_VMA_LOCK` before 6.6 the per-VMA lock stays held whatever it returns; the caller ends it with `vma_end_read()`.' },
-  { name: 'handle_mm_fault', faultEntry: true,
+  // Retry (and so a drop of mmap_lock) is possible only with FAULT_FLAG_ALLOW_RETRY: the arch handlers pass it in `flags`.
+  { name: 'handle_mm_fault', faultEntry: true, argMatch: /ALLOW_RETRY|FAULT_FLAG_DEFAULT|,\s*(flags|mm_flags)\s*,/,
     outcomes: [{ ret: R, release: ['mmap_read'], drops: true }, { ret: C, release: ['mmap_read'], drops: true }, { ret: Z | N | E }],
-    hover: 'Handles one fault under `mmap_lock` held for read. A VM_FAULT_RETRY (without FAULT_FLAG_RETRY_NOWAIT) or VM_FAULT_COMPLETED return means `mmap_lock` was already released.' },
+    hover: 'Handles one fault under `mmap_lock` held for read. With FAULT_FLAG_ALLOW_RETRY, a VM_FAULT_RETRY (without FAULT_FLAG_RETRY_NOWAIT) or VM_FAULT_COMPLETED return means `mmap_lock` was already released.' },
+  { name: 'handle_mm_fault', faultEntry: true, outcomes: [{ ret: ANY }],
+    hover: 'Handles one fault under `mmap_lock` held for read. Without FAULT_FLAG_ALLOW_RETRY it never drops the lock.' },
   { name: 'release_fault_lock', since: '6.6', outcomes: [{ ret: ANY, release: ['fault'], drops: true }],
     hover: 'Drops whichever lock the fault holds: `vma_end_read()` under FAULT_FLAG_VMA_LOCK, else `mmap_read_unlock()`. The VMA must not be used afterwards.' },
   { name: 'assert_fault_locked', since: '6.6', outcomes: [], asserts: ['fault'],
@@ -126,6 +129,9 @@ export const PRIMITIVES: Primitive[] = [
     hover: 'Makes sure the VMA has an anon_vma, creating or reusing one (`find_mergeable_anon_vma()` looks at adjacent VMAs). That walk is protected only by `mmap_lock`: never call it holding only the per-VMA lock; a fault path uses `vmf_anon_prepare(vmf)`.' },
   { name: '__anon_vma_prepare', outcomes: [{ ret: Z }, { ret: N }], anonVmaPrepare: true,
     hover: 'Allocates or reuses an anon_vma for the VMA; needs `mmap_lock` (asserted since 6.10) plus `page_table_lock` to install it.' },
+
+  { name: 'userfaultfd_remove', outcomes: [{ ret: N }, { ret: Z, release: ['mmap_read'] }],
+    hover: 'Tells a userfaultfd monitor about a range being zapped by madvise; returns false when it had to drop `mmap_lock` (read) to wait for the monitor: the caller must retake it and look the VMA up again.' },
 
   // ---- assertions ----
   { name: 'mmap_assert_locked', outcomes: [], asserts: ['mmap_any', 'mmap_read', 'mmap_write'],
@@ -185,6 +191,11 @@ export const PRIMITIVES: Primitive[] = [
     hover: `\`${name}()\` may sleep. Under \`mmap_lock\` held for write, every page fault of the process that needs mmap_lock waits until it returns.`,
   })),
 ];
+
+/** Predicates on a fault result: when true, argument `arg` has these abstract values. */
+export const PREDICATES: Record<string, { arg: number; whenTrue: number }> = {
+  fault_signal_pending: { arg: 0, whenTrue: R },
+};
 
 /** `FAULT_FLAG_VMA_LOCK` et al.: vm_fault_t masks and the abstract values they select. */
 export const FAULT_MASKS: Record<string, number> = {

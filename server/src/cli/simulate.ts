@@ -212,6 +212,7 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   const result = sim.result();
+  for (const note of (result.notes as string[] | undefined) ?? []) process.stderr.write(`mm-lock-lens simulate: note: ${note}\n`);
   if (reported && tty) process.stderr.write('\r\x1b[K');
   process.stdout.write(opts.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : textReport(result));
   return interrupted ? 130 : 0;

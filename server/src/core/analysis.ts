@@ -121,15 +121,15 @@ function outcomeKey(o: Outcome): string {
 }
 
 /** A summary from the returns of the run under the unknown entry. */
-export function summarize(res: RunResult): Summary | undefined {
+export function summarize(res: RunResult, seed: Record<string, number> = {}): Summary | undefined {
   if (res.gaveUp) return undefined;
   const map = new Map<string, SummaryOutcome>();
   let effect = false;
   for (const r of res.returns) {
     const acquire: LockToken[] = [], release: LockToken[] = [];
-    for (const [l, n0] of Object.entries(r.state.locks)) {
-      // counts clamp to one: a summary says taken or released, not how often
-      const n = Math.max(-1, Math.min(1, n0));
+    for (const l of new Set([...Object.keys(r.state.locks), ...Object.keys(seed)])) {
+      // relative to the entry (annotated locks are seeded); counts clamp to one: taken or released, not how often
+      const n = Math.max(-1, Math.min(1, (r.state.locks[l] ?? 0) - (seed[l] ?? 0)));
       if (n > 0) acquire.push(l as LockToken);
       if (n < 0) release.push(l as LockToken);
     }
@@ -294,7 +294,7 @@ export class Analysis {
         if (m.summarySig === sig) s = m.summary;
         else {
           const root = this.rootCtx(d);
-          s = summarize(this.runFor(d, root));
+          s = summarize(this.runFor(d, root), root.locks);
           m.summarySig = sig;
           m.summary = s;
         }
@@ -431,17 +431,20 @@ export class Analysis {
     for (const a of this.results.values()) {
       const seen = new Set<string>();
       const retPtr = a.def.fn.ir.text.slice(0, a.def.fn.nameOffset - a.def.fn.declStart).trim().endsWith('*');
-      for (const r of a.runs) {
-        const entry: EntryView = { known: r.ctx.known, root: r.ctx.root, locks: r.ctx.locks, via: r.ctx.via, note: r.ctx.note };
-        const view: RunView = { file: a.def.file, fn: a.def.fn.name, text: a.def.fn.ir.text, entry, result: r.result, returnsPointer: retPtr };
-        for (const rule of RULES) {
-          for (const raw of rule.check(view, env)) {
-            const k = `${rule.id}@${raw.at}`;
-            if (seen.has(k)) continue;
-            seen.add(k);
-            out.push({ rule, def: a.def, raw });
-          }
-        }
+      const contracts = a.def.fn.contracts.map((c) => ({ kind: c.kind, lock: parseLockArg(c.arg) ?? '', arg: c.arg })).filter((c) => c.lock);
+      const views: RunView[] = a.runs.map((r) => ({
+        file: a.def.file, fn: a.def.fn.name, text: a.def.fn.ir.text, result: r.result, returnsPointer: retPtr, contracts,
+        entry: { known: r.ctx.known, root: r.ctx.root, locks: r.ctx.locks, via: r.ctx.via, note: r.ctx.note } satisfies EntryView,
+      }));
+      const push = (rule: Rule, raw: RawFinding) => {
+        const k = `${rule.id}@${raw.at}`;
+        if (seen.has(k)) return;
+        seen.add(k);
+        out.push({ rule, def: a.def, raw });
+      };
+      for (const rule of RULES) {
+        for (const view of views) for (const raw of rule.check(view, env)) push(rule, raw);
+        if (rule.checkAll) for (const raw of rule.checkAll(views, env)) push(rule, raw);
       }
     }
     this.findings = out;

@@ -10,7 +10,7 @@
  * few iterations per loop and per backward goto, and a step budget per run.
  */
 import type { Catalogue, LockToken, Outcome, Primitive } from '../catalogue';
-import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS } from '../catalogue';
+import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS, PREDICATES } from '../catalogue';
 import type { Expr, FunctionIR, Stmt } from './ir';
 
 export const STATE_BUDGET = 64;
@@ -37,6 +37,8 @@ export interface State {
   readonly imprecise: boolean;
   /** Where each held lock was taken (for related locations). */
   readonly sites: Readonly<Record<string, Site>>;
+  /** Where each lock was last released on this path (for lock-not-released). */
+  readonly rel?: Readonly<Record<string, Site>>;
   /** Paths that differed in other locks (ptl, rcu, rmap, hugetlb) were joined here: their counts are an upper bound. */
   readonly minorJoined?: boolean;
 }
@@ -95,7 +97,7 @@ export interface CallEvent {
 }
 export interface FieldWriteEvent { k: 'field'; field: string; at: number; end: number; states: State[] }
 export interface DropUseEvent { k: 'use'; text: string; at: number; end: number; state: State }
-export interface ReturnEvent { k: 'ret'; at: number; end: number; state: State; v: number }
+export interface ReturnEvent { k: 'ret'; at: number; end: number; state: State; v: number; /** `return;` or the end of a void function. */ noValue?: boolean }
 export type Event = CallEvent | FieldWriteEvent | DropUseEvent | ReturnEvent;
 
 export interface SummaryOutcome extends Outcome {
@@ -246,7 +248,7 @@ class Interp {
       }
       // falling off the end is a return without value
       const endAt = this.I.fn.text.length - 1;
-      for (const s of flow.normal) this.addReturn(s, ANY, endAt, endAt + 1);
+      for (const s of flow.normal) this.addReturn(s, ANY, endAt, endAt + 1, true);
       if (!this.labelGrew) break;
     }
     return { events: this.events, returns: this.returns, gaveUp: this.gaveUp };
@@ -380,7 +382,7 @@ class Interp {
       }
       case 'ret': {
         const res = s.e ? this.expr(s.e, S) : S.map((st) => ({ s: st, v: ANY }));
-        for (const r of res) this.addReturn(r.s, r.v, s.at, s.end);
+        for (const r of res) this.addReturn(r.s, r.v, s.at, s.end, !s.e);
         return { normal: [], brk: [], cont: [] };
       }
       case 'break': return { normal: [], brk: S, cont: [] };
@@ -412,10 +414,10 @@ class Interp {
 
   private passed = new Set<string>();
 
-  private addReturn(s: State, v: number, at: number, end: number): void {
+  private addReturn(s: State, v: number, at: number, end: number, noValue = false): void {
     let st = s;
     for (let i = this.guardScopes.length - 1; i >= 0; i--) st = this.releaseAll(st, this.guardScopes[i]!);
-    const ev: ReturnEvent = { k: 'ret', at, end, state: st, v };
+    const ev: ReturnEvent = { k: 'ret', at, end, state: st, v, noValue };
     this.returns.push(ev);
     this.events.push(ev);
   }
@@ -462,6 +464,17 @@ class Interp {
         if ((e.name === 'likely' || e.name === 'unlikely' || e.name === 'READ_ONCE' || e.name === 'data_race') && e.args.length === 1) return this.cond(e.args[0]!, S);
         if (e.name === 'IS_ERR' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E);
         if (e.name === 'IS_ERR_OR_NULL' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E | Z);
+        const pred = PREDICATES[e.name];
+        if (pred && e.args[pred.arg]) {
+          // true only when the argument has these values; false says nothing
+          const x = e.args[pred.arg]!;
+          const name = varName(x);
+          const cur = this.states(this.expr(e, S));
+          if (!name) return { t: cur, f: cur };
+          const t: State[] = [];
+          for (const s of cur) { const v = (s.vals[name] ?? ANY) & pred.whenTrue; if (v) t.push(setVal(s, name, v)); }
+          return { t, f: cur };
+        }
         if (e.name === 'vma_is_anonymous') return this.factSplit('isanon', this.states(this.expr(e, S)));
         if (e.name === 'userfaultfd_armed' || e.name === 'userfaultfd_missing') return this.factSplit('uffd', this.states(this.expr(e, S)));
         break;
@@ -485,8 +498,9 @@ class Interp {
       const key = `c:${this.textOf(e)}`;
       return this.factSplit(key, this.states(rs));
     }
-    const rs = this.expr(e, S);
-    return { t: this.states(rs), f: this.states(rs) };
+    const rs = this.states(this.expr(e, S));
+    // any other condition: a fact when the same test recurs (`if (mm != &init_mm)` twice)
+    return this.factSplit(`c:${this.textOf(e)}`, rs);
   }
 
   private truthSplit(rs: Res[], v: string | null): { t: State[]; f: State[] } {
@@ -723,11 +737,11 @@ class Interp {
 
   /** Names that become unusable when this call drops the fault lock. */
   private dropVars(e: Extract<Expr, { k: 'call' }>, argText: string): string[] {
-    const first = e.args[0];
     const vars = new Set<string>(['vma']);
-    if (first && first.k === 'id') {
-      if (/vmf/.test(first.n)) vars.add(`${first.n}->vma`);
-      else vars.add(first.n);
+    for (const a of e.args) {
+      if (a.k !== 'id') continue;
+      if (/vmf/.test(a.n)) vars.add(`${a.n}->vma`);
+      else if (/vma/.test(a.n)) vars.add(a.n);
     }
     if (/\bvmf\b/.test(argText)) vars.add('vmf->vma');
     return [...vars];
@@ -757,6 +771,7 @@ class Interp {
           const r = this.release(st, l);
           if (r.missing && l !== 'vma_write') missed = r.missing;
           st = r.s;
+          if (!r.missing && l !== 'vma_write') st = { ...st, rel: { ...st.rel, [l === 'fault' ? (st.flag === 1 ? 'vma_read' : 'mmap_read') : l]: site } };
         }
         for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
         if (o.drops) st = { ...st, dropped: { site, vars: dropVars } };

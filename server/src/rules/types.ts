@@ -28,6 +28,8 @@ export interface RunView {
   result: RunResult;
   /** Does the function return a pointer (lock-returning lookups)? */
   returnsPointer: boolean;
+  /** Lock annotations between the parameters and the body (`__must_hold(&mm->mmap_lock)`). */
+  contracts: { kind: 'must_hold' | 'acquires' | 'releases'; lock: string; arg: string }[];
 }
 
 export interface RuleEnv {
@@ -58,6 +60,8 @@ export interface Rule {
   /** One line: what it finds. */
   summary: string;
   check(run: RunView, env: RuleEnv): RawFinding[];
+  /** Rules that judge a function over all its runs at once (a "must" over every entry context). */
+  checkAll?(runs: RunView[], env: RuleEnv): RawFinding[];
 }
 
 export type { State };

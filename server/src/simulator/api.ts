@@ -84,6 +84,8 @@ export interface SimResult {
   /**
    * Extra keys, all bounded in size, for the panel's charts (docs/simulator.md, "Results"):
    *  - `truncated: boolean`: the event budget (`max_events`) stopped the run.
+   *  - `notes: string[]`: how parameters were read (e.g. a kernel newer than the model knows,
+   *    per_vma_locks ignored before 6.4); the CLI prints them on stderr.
    *  - `fallbacks: Record<cause, number>`: why faults left the VMA lock or retried, by cause:
    *    write_locked, file_vma, uffd, anon_vma_early, anon_vma, swap, hugetlb, file_fault_6_6,
    *    no_map_pages, io.
@@ -96,7 +98,8 @@ export interface SimResult {
    *  - `throughput: {bucket_us, faults_per_s: number[], writers_per_s: number[]}`: at most
    *    100 time buckets of `bucket_us` from time 0.
    *  - `timeline: {states: string[], threads: Array<{thread, group, segments: Array<[t_us, state]>}>}`:
-   *    state changes of up to 8 threads of the first group, at most 300 each; `state` indexes
+   *    state changes of up to 8 threads of the first group and 2 writer slots (each serving
+   *    successive writer arrivals), at most 300 each; `state` indexes
    *    `states` (user, cpu_wait, vma_read, mmap_read_wait, mmap_read, mmap_write_wait,
    *    mmap_write, io_wait, spin, idle, nolock); a state lasts until the next segment.
    */

@@ -149,6 +149,7 @@ export class Engine {
   readonly horizonUs: number;
   private lastFaultEnd = 0;
   readonly timeline: Array<{ thread: number; group: string; segments: Array<[number, number]> }> = [];
+  private timelineWriters = 0;
   /** Every operation, when spec.logOps (tests). */
   readonly opLog: Array<{ group: string; index: number; start: number; end: number }> | undefined;
 
@@ -265,13 +266,17 @@ export class Engine {
 
   private newThread(g: number): number {
     let t: number;
+    let fresh = false;
     if (this.freeThreads.length) t = this.freeThreads.pop()!;
     else {
       if (this.nThreads === this.cap) this.allocThreads(this.cap * 2);
       t = this.nThreads++;
+      fresh = true;
     }
-    this.grp[t] = g; this.flags[t] = 0; this.cpu[t] = -1; this.seqv[t] = -1; this.wqNext[t] = -1; this.wqPrev[t] = -1;
-    this.tlIndex[t] = -1;
+    // A pooled thread slot (open groups) keeps its timeline: it shows the arrivals it served.
+    this.flags[t] = this.tlIndex[t] >= 0 && !fresh ? F_TIMELINE : 0;
+    this.grp[t] = g; this.cpu[t] = -1; this.seqv[t] = -1; this.wqNext[t] = -1; this.wqPrev[t] = -1;
+    if (fresh) this.tlIndex[t] = -1;
     return t;
   }
 
@@ -893,6 +898,11 @@ export class Engine {
     if (st.arrivals < g.maxArrivals) this.heap.push(this.now + this.rng.exp(1 / g.ratePerUs), -(gi + 1));
     const t = this.newThread(gi);
     st.active++;
+    // Two writer slots join the timeline (after the sampled threads of the first group).
+    if (st.isWriter && this.tlIndex[t] < 0 && this.timelineWriters < 2 && this.spec.timelineThreads > 0) {
+      this.timelineWriters++;
+      this.startTimeline(t, g.name);
+    }
     this.opStart[t] = this.now;
     if (this.unlimited && this.spec.costs.wakeUs === 0) {
       this.cpu[t] = -2;

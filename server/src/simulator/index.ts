@@ -8,7 +8,7 @@ import type {
 import { CAUSES, Engine, TL_STATES } from './engine';
 import { LatencyHistogram } from './histogram';
 import { version } from './model';
-import { SCENARIOS, ScenarioDef } from './scenarios';
+import { configNotes, SCENARIOS, ScenarioDef } from './scenarios';
 
 export type * from './api';
 export { NEWEST_KERNEL, PFT_FAULT_US } from './scenarios';
@@ -182,6 +182,7 @@ class SimulationImpl implements Simulation {
         faults_per_s: Array.from(e.faultsPerBucket.subarray(0, nb), (x) => r4(x * scale)),
         writers_per_s: Array.from(e.writersPerBucket.subarray(0, nb), (x) => r4(x * scale)),
       },
+      notes: configNotes(this.config.params),
       timeline: { states: [...TL_STATES], threads: e.timeline.map((t) => ({ thread: t.thread, group: t.group, segments: t.segments.map(([at, s]) => [r4(at), s]) })) },
     };
     return res;

@@ -55,6 +55,9 @@ export interface ProfileScenario {
   reasons: string[];
 }
 
+/** The `path` scenario's mmap writer rates (`writers_per_s` and one per kind of writer). */
+const WRITER_RATE_KEY = /^(writers|mmap|munmap|mprotect|brk)_per_s$/;
+
 /** Service time of a fault that maps one page (pft, 1 thread: ~1.1 us per
  * anonymous fault, the primer's section 8). */
 export const FAULT_SERVICE_US = 1.1;
@@ -250,7 +253,8 @@ export function profileToScenario(profile: FunctionProfile): ProfileScenario {
 /**
  * The simulator config of one side of a comparison: the profile's keys, then
  * the user's parameters, then the variant's keys. `writers_scale` is not a
- * simulator key: it multiplies the writer rate the user chose.
+ * simulator key: it multiplies every writer rate in use (the user's or the
+ * scenario's default), clamped to the key's range.
  * Keys the scenario does not know (when its `keys` are given) are dropped and
  * reported, so a variant written for another simulator version degrades visibly.
  */
@@ -264,12 +268,18 @@ export function variantConfig(
   const set: ParamSet = { ...plan.set, ...user };
   for (const [k, v] of Object.entries(variant.set)) {
     if (k === 'writers_scale') {
-      const fallback = keys?.find((s) => s.key === 'writers_per_s')?.default;
-      // The user's rate may still be text (CLI --set); the simulator validates it later.
-      const given = typeof set.writers_per_s === 'string' && set.writers_per_s.trim() !== '' ? Number(set.writers_per_s) : set.writers_per_s;
-      const base = typeof given === 'number' && Number.isFinite(given) ? given : typeof fallback === 'number' ? fallback : undefined;
-      if (base !== undefined) set.writers_per_s = base * Number(v);
-      else set.writers_scale = v;
+      // Every mmap writer rate that is not zero (the user's value, else the scenario's default), within its range.
+      const rateKeys = (keys ?? []).filter((spec) => WRITER_RATE_KEY.test(spec.key));
+      let scaled = false;
+      for (const spec of rateKeys.length ? rateKeys : [{ key: 'writers_per_s', default: undefined as unknown, max: undefined as number | undefined }]) {
+        // The user's rate may still be text (CLI --set); the simulator validates it later.
+        const raw = set[spec.key] ?? spec.default;
+        const base = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+        if (typeof base !== 'number' || !Number.isFinite(base) || base <= 0) continue;
+        set[spec.key] = Math.min(base * Number(v), spec.max ?? Infinity);
+        scaled = true;
+      }
+      if (!scaled && !keys) set.writers_scale = v;
     } else {
       set[k] = v;
     }

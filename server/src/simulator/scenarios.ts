@@ -391,4 +391,19 @@ const path: ScenarioDef = {
   },
 };
 
+/** What the user should know about how the parameters were read (printed with the results). */
+export function configNotes(p: Params): string[] {
+  const notes: string[] = [];
+  if (typeof p.kernel_version !== 'string') return notes;
+  const v = version(p.kernel_version);
+  if (v > version(NEWEST_KERNEL)) notes.push(`kernel_version ${p.kernel_version} is newer than the newest kernel the model knows (${NEWEST_KERNEL}): simulated as ${NEWEST_KERNEL}`);
+  if (v < 604) {
+    if (p.per_vma_locks === true) notes.push(`kernel_version ${p.kernel_version} has no per-VMA locks (they came in 6.4): every fault takes mmap_lock; per_vma_locks is ignored`);
+    if (p.anon_vma_check !== undefined && p.anon_vma_check !== 'auto') notes.push(`anon_vma_check=${p.anon_vma_check} has no effect before 6.4 (no per-VMA locks)`);
+  } else if (p.per_vma_locks === false && p.anon_vma_check !== undefined && p.anon_vma_check !== 'auto') {
+    notes.push(`anon_vma_check=${p.anon_vma_check} has no effect with per_vma_locks=false`);
+  }
+  return notes;
+}
+
 export const SCENARIOS: ScenarioDef[] = [mm1, seedText, pft, appLaunch, writerStorm, path];

@@ -1,0 +1,37 @@
+/**
+ * lock-vma-under-rcu-private-file: a lock_vma_under_rcu() user outside the fault
+ * path that never looks at VM_SHARED / vma->anon_vma on the VMA it got. Since
+ * 6.10 the lookup no longer refuses private mappings without an anon_vma (file
+ * text, libraries), so a new user that will need one must check itself, as
+ * uffd_lock_vma() does (Peter Xu's point 2 in the April 2024 thread).
+ */
+import type { RawFinding, Rule } from './types';
+
+export const rule: Rule = {
+  id: 'lock-vma-under-rcu-private-file',
+  severity: 'warning',
+  summary: 'lock_vma_under_rcu() user outside the fault path that does not handle private mappings without an anon_vma',
+  check(run) {
+    const out: RawFinding[] = [];
+    if (!run.entry.root) return out;
+    const evs = run.result.events;
+    const lookups = evs.filter((e) => e.k === 'call' && e.prim?.vmaLookupUnderRcu);
+    if (!lookups.length) return out;
+    // the fault path hands the VMA to handle_mm_fault(), whose handlers check (vmf_anon_prepare)
+    if (evs.some((e) => e.k === 'call' && e.prim?.faultEntry)) return out;
+    const checks = evs.some((e) => {
+      const states = e.k === 'ret' || e.k === 'use' ? [e.state] : e.states;
+      return states.some((s) => s.facts.shared !== undefined || s.facts.anon !== undefined || s.facts.isanon !== undefined);
+    });
+    if (checks) return out;
+    for (const e of lookups) {
+      if (e.k !== 'call') continue;
+      out.push({
+        at: e.at, end: e.end,
+        message: `${run.fn}() uses ${e.name}() outside the fault path but never checks VM_SHARED or vma->anon_vma: a private file mapping without an anon_vma comes back locked; handle it as uffd_lock_vma() does (drop the VMA lock and retry under mmap_lock)`,
+        related: [],
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * vma-write-without-mmap-write-lock: vma_start_write(), vm_flags_set() and
+ * friends, or a write to a VMA field that needs mmap_lock for write plus the
+ * VMA write lock (vm_flags, vm_page_prot, vm_policy, the uffd context), without
+ * mmap_lock held for write. Judged over every known entry context at once: it
+ * is reported only when none of them holds mmap_lock for write (a "must", so
+ * paths merged from different callers do not cry wolf).
+ */
+import { holdsMmapWrite } from '../core/interp';
+import type { RawFinding, Rule, RunView } from './types';
+import { chain, describe } from './util';
+
+export const rule: Rule = {
+  id: 'vma-write-without-mmap-write-lock',
+  severity: 'error',
+  summary: 'a VMA modification without mmap_lock held for write',
+  check() { return []; },
+  checkAll(runs: RunView[]) {
+    const out: RawFinding[] = [];
+    const known = runs.filter((r) => r.entry.known);
+    if (!known.length) return out;
+    const verdict = new Map<number, { ok: boolean; run: RunView; held: string; what: string; end: number }>();
+    for (const run of known) {
+      for (const ev of run.result.events) {
+        let what: string | null = null;
+        if (ev.k === 'call' && ev.prim?.vmaWrite) what = `${ev.name}()`;
+        else if (ev.k === 'field') what = `writing vma->${ev.field}`;
+        if (!what || ev.k === 'use' || ev.k === 'ret') continue;
+        const v = verdict.get(ev.at) ?? { ok: false, run, held: '', what, end: ev.end };
+        for (const s of ev.states) {
+          if (holdsMmapWrite(s) || s.imprecise) v.ok = true;
+          else if (!v.held) { v.held = describe(s); v.run = run; }
+        }
+        if (!ev.states.length) v.ok = true;
+        verdict.set(ev.at, v);
+      }
+    }
+    for (const [at, v] of verdict) {
+      if (v.ok) continue;
+      out.push({
+        at, end: v.end,
+        message: `${v.what} modifies a VMA without mmap_lock held for write (held here: ${v.held}); VMA changes need mmap_write_lock() and the VMA write lock`,
+        related: chain(v.run),
+      });
+    }
+    return out;
+  },
+};
