@@ -2,6 +2,9 @@
 /*
  * One example per lock-protocol rule. Each function is short on purpose; the
  * comment above it says what is wrong and what the kernel does instead.
+ * Helpers that take the VMA lock with lock_vma_under_rcu() and never look at
+ * VM_SHARED or vma->anon_vma are also reported by
+ * lock-vma-under-rcu-private-file (see sample_lookup_for_copy()).
  */
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -12,13 +15,13 @@ static void sample_wrong_unlock(struct mm_struct *mm, unsigned long address)
 {
 	struct vm_area_struct *vma;
 
-	vma = lock_vma_under_rcu(mm, address);
+	vma = lock_vma_under_rcu(mm, address); /* expect: lock-vma-under-rcu-private-file */
 	if (!vma)
 		return;
 	mmap_read_unlock(mm); /* expect: unlock-not-held */
 }
 
-/* lock-not-released: the error path forgets vma_end_read(). */
+/* lock-not-released: the error path for a private mapping without an anon_vma forgets vma_end_read(). */
 static int sample_leaky_lookup(struct mm_struct *mm, unsigned long address)
 {
 	struct vm_area_struct *vma;
@@ -26,8 +29,12 @@ static int sample_leaky_lookup(struct mm_struct *mm, unsigned long address)
 	vma = lock_vma_under_rcu(mm, address);
 	if (!vma)
 		return -EAGAIN;
-	if (vma->vm_flags & VM_IO)
-		return -EFAULT; /* expect: lock-not-released */
+	if (!(vma->vm_flags & VM_SHARED) && !vma->anon_vma)
+		return -EINVAL; /* expect: lock-not-released */
+	if (vma->vm_flags & VM_IO) {
+		vma_end_read(vma);
+		return -EFAULT;
+	}
 	vma_end_read(vma);
 	return 0;
 }
@@ -37,7 +44,7 @@ static void sample_nested_lock(struct mm_struct *mm, unsigned long address)
 {
 	struct vm_area_struct *vma;
 
-	vma = lock_vma_under_rcu(mm, address);
+	vma = lock_vma_under_rcu(mm, address); /* expect: lock-vma-under-rcu-private-file */
 	if (!vma)
 		return;
 	mmap_read_lock(mm); /* expect: mmap-lock-under-vma-lock */
