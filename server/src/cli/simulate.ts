@@ -113,7 +113,7 @@ function wrap(text: string, width: number): string[] {
 const fmt = (x: number): string => {
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1e6) return x.toExponential(3);
+  if (a >= 1e12) return x.toExponential(3);
   if (a >= 1000) return Math.round(x).toLocaleString('en-US');
   if (a >= 10) return x.toFixed(1);
   return x.toFixed(3);

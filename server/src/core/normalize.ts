@@ -37,6 +37,8 @@ export interface GuardClass {
 
 export interface Normalized {
   text: string;
+  /** `codeView(text)`, computed on the way. */
+  code: string;
   contracts: Contract[];
   scopedGuards: GuardUse[];
   guardClasses: GuardClass[];
@@ -60,6 +62,7 @@ const ANNOTATIONS_WITH_ARGS = new Set([
 ]);
 const CONTRACT_KIND: Record<string, Contract['kind']> = { __must_hold: 'must_hold', __acquires: 'acquires', __releases: 'releases' };
 const BLANK_MACRO_STATEMENTS = /^(EXPORT_SYMBOL|EXPORT_SYMBOL_GPL|EXPORT_SYMBOL_NS|EXPORT_SYMBOL_NS_GPL|EXPORT_SYMBOL_FOR_MODULES|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_GUARD|DEFINE_GUARD_COND|DEFINE_LOCK_GUARD_0|DEFINE_LOCK_GUARD_1|DEFINE_LOCK_GUARD_1_COND|DEFINE_CLASS|DEFINE_FREE|EXTEND_CLASS|late_initcall|subsys_initcall|core_initcall|module_init|module_exit|arch_initcall|postcore_initcall|fs_initcall|device_initcall|early_initcall|__initcall|pure_initcall|module_param|MODULE_PARM_DESC|early_param|__setup)$/;
+const INTEREST = new RegExp(`\\b(?:${[...ANNOTATIONS, ...ANNOTATIONS_WITH_ARGS].join('|')}|\\w*for_?each\\w*|scoped_guard|scoped_cond_guard|(?:COMPAT_)?SYSCALL_DEFINE[0-6]|${BLANK_MACRO_STATEMENTS.source.slice(2, -2)})\\b`, 'g');
 const ENABLED_CONFIGS = /\bCONFIG_(MMU|PER_VMA_LOCK)\b/;
 
 function isIdStart(c: number): boolean {
@@ -71,8 +74,10 @@ function isIdChar(c: number): boolean {
 
 const NOT_NL = /[^\n]/g;
 function spaces(t: string): string {
-  return t.replace(NOT_NL, ' ');
+  if (t.indexOf('\n') < 0) return ' '.repeat(t.length);
+  return t.split('\n').map((x) => ' '.repeat(x.length)).join('\n');
 }
+void NOT_NL;
 
 /** Code view: comments, strings and char literals replaced by spaces (newlines kept). */
 export function codeView(src: string): string {
@@ -170,8 +175,10 @@ class Edits {
       last = e.to;
     }
     parts.push(src.slice(last));
-    this.list = [];
     return parts.join('');
+  }
+  clear(): void {
+    this.list = [];
   }
 }
 
@@ -293,25 +300,26 @@ export function normalize(src: string): Normalized {
   }
   // a view of what survived, for the identifier pass
   const kept = ed.apply(src);
+  ed.clear();
   const view = codeView(kept);
 
-  // ---- identifiers ----
+  // ---- identifiers (only the ones we rewrite, found by one regex) ----
   const n = view.length;
-  const directiveAt = new Map(directives.map((d) => [d.start, d]));
+  void n;
   let i = 0;
-  let lastNl = -1;
-  while (i < n) {
-    const c = view.charCodeAt(i);
-    if (c === 10) { lastNl = i; i++; continue; }
-    if (c === 35 /* # */) {
-      // skip directive lines (macro bodies are not code we analyse)
-      const d = directiveAt.get(i);
-      if (d) { i = d.end; continue; }
-    }
-    if (!isIdStart(c) || (i > 0 && isIdChar(view.charCodeAt(i - 1)))) { i++; continue; }
-    let j = i + 1;
-    while (j < n && isIdChar(view.charCodeAt(j))) j++;
-    const word = view.slice(i, j);
+  let dp = 0;
+  INTEREST.lastIndex = 0;
+  for (;;) {
+    const m = INTEREST.exec(view);
+    if (!m) break;
+    if (m.index < i) continue;
+    i = m.index;
+    const j = i + m[0].length;
+    // skip directive lines (macro bodies are not code we analyse)
+    while (dp < directives.length && directives[dp]!.end < i) dp++;
+    if (directives[dp] && i >= directives[dp]!.start) { i = j; continue; }
+    const word = m[0];
+    const lastNl = view.lastIndexOf('\n', i - 1);
     const prev = i > 0 ? view[i - 1] : '';
     const isMember = prev === '.' || (prev === '>' && view[i - 2] === '-');
     if (isMember) { i = j; continue; }
@@ -390,7 +398,8 @@ export function normalize(src: string): Normalized {
     }
     i = j;
   }
-  return { text: ed.apply(kept), contracts, scopedGuards, guardClasses };
+  // the code view of the result is the code view of what survived with the same edits (they add no comments or strings)
+  return { text: ed.apply(kept), code: ed.apply(view), contracts, scopedGuards, guardClasses };
 }
 
 export interface BodySpan {
@@ -413,8 +422,8 @@ const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof
  * is a function body, named by the identifier before the matching `(`. Robust to
  * tree-sitter's ERROR recovery: a call is never attributed to a fake nested function.
  */
-export function findBodies(normText: string): BodySpan[] {
-  const code = codeView(normText);
+export function findBodies(normText: string, codeOfText?: string): BodySpan[] {
+  const code = codeOfText ?? codeView(normText);
   const directives = scanDirectives(code);
   const out: BodySpan[] = [];
   const n = code.length;

@@ -51,16 +51,16 @@ export interface ParseOutput extends ParsedFile {
 export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: Map<string, FunctionIR>): ParseOutput {
   const norm = normalize(text);
   const tree = parser.parse(norm.text, oldTree ?? null);
-  const out = extract(parser, text, norm.text, tree, norm.contracts, norm.scopedGuards, norm.guardClasses, reuse);
+  const out = extract(parser, text, norm.text, norm.code, tree, norm.contracts, norm.scopedGuards, norm.guardClasses, reuse);
   return { ...out, tree, normText: norm.text };
 }
 
 function extract(
-  parser: Parser, text: string, normText: string, tree: Tree | null,
+  parser: Parser, text: string, normText: string, code: string, tree: Tree | null,
   contracts: Contract[], scoped: { offset: number; cls: string }[], guardClasses: GuardClass[],
   reuse?: Map<string, FunctionIR>,
 ): ParsedFile {
-  const bodies = findBodies(normText);
+  const bodies = findBodies(normText, code);
   const fns: FnDef[] = [];
   let hasErrors = !tree || tree.rootNode.hasError;
   for (const b of bodies) {
@@ -106,7 +106,7 @@ function extract(
       params: paramNames(normText.slice(b.nameOffset + b.name.length, b.bodyStart)),
     });
   }
-  return { fns, ops: opsTables(normText), guardClasses, hasErrors };
+  return { fns, ops: opsTables(normText, code), guardClasses, hasErrors };
 }
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
@@ -141,8 +141,8 @@ export function paramNames(head: string): string[] {
 
 const OPS_RE = /\bstruct\s+(vm_operations_struct|file_operations)\s+(\w+)(?:\s*\[\s*\w*\s*\])?\s*=\s*\{/g;
 
-export function opsTables(normText: string): OpsEntry[] {
-  const code = codeView(normText);
+export function opsTables(normText: string, codeOfText?: string): OpsEntry[] {
+  const code = codeOfText ?? codeView(normText);
   const out: OpsEntry[] = [];
   OPS_RE.lastIndex = 0;
   for (let m = OPS_RE.exec(code); m; m = OPS_RE.exec(code)) {

@@ -90,7 +90,8 @@ export interface SimResult {
    *    write_locked, file_vma, uffd, anon_vma_early, anon_vma, swap, hugetlb, file_fault_6_6,
    *    no_map_pages, io.
    *  - `wait_breakdown_us: Record<part, number>`: total fault time by part (lookup, line,
-   *    service, mmap_read_wait, vma_write_drain, io_wait, anon_vma_prepare, cpu_wait).
+   *    service, mmap_read_wait (including the wake-up and the wait for a CPU), vma_write_drain
+   *    (writers waiting in vma_start_write), io_wait, anon_vma_prepare).
    *  - `groups: Array<{name, ops, completed, latency_us: LatencySummary}>`: per thread group
    *    (e.g. `path`, `background`, `writers`; `faults` aggregates every non-writer group).
    *  - `latency_histogram: {faults, writers}`: each an array of `[upper_bound_us, count]`,

@@ -142,7 +142,7 @@ export class Engine {
   writeAcq = 0;
   readonly vmaCounters = { success: 0, retry: 0, abort: 0, miss: 0 };
   readonly causeCounts = new Float64Array(CAUSES.length);
-  readonly breakdown = { lookup: 0, line: 0, service: 0, mmap_read_wait: 0, vma_write_drain: 0, io_wait: 0, anon_vma_prepare: 0, cpu_wait: 0 };
+  readonly breakdown = { lookup: 0, line: 0, service: 0, mmap_read_wait: 0, vma_write_drain: 0, io_wait: 0, anon_vma_prepare: 0 };
   readonly faultsPerBucket = new Float64Array(THROUGHPUT_BUCKETS);
   readonly writersPerBucket = new Float64Array(THROUGHPUT_BUCKETS);
   readonly bucketUs: number;
@@ -341,7 +341,6 @@ export class Engine {
       const u = this.rq[this.rqHead];
       this.rqHead = (this.rqHead + 1) % this.rq.length;
       this.rqLen--;
-      this.breakdown.cpu_wait += 0; // accounted per op through latency
       this.assign(u, c);
       this.continueOnCpu(u, this.now + this.spec.costs.ctxSwitchUs + this.resumeDelay[u]);
     } else {
