@@ -149,7 +149,11 @@ export function summarize(res: RunResult, seed: Record<string, number> = {}): Su
       map.set(k, o);
     }
   }
-  if (!effect) return undefined;
+  if (!effect) {
+    // No lock effect, but what it returns still tells callers which vm_fault_t results are possible.
+    const ret = res.returns.reduce((v, r) => v | r.v, 0);
+    return ret && ret !== 31 ? { outcomes: [{ ret }] } : undefined;
+  }
   let outcomes = [...map.values()];
   // the flag only matters if the outcomes differ by it
   if (outcomes.length > 8) outcomes = outcomes.slice(0, 8);
