@@ -39,6 +39,8 @@ export interface State {
   readonly sites: Readonly<Record<string, Site>>;
   /** Lock families this function tried to take on this path under an unknown entry: the entry did not hold them. */
   readonly att?: Readonly<Record<string, true>>;
+  /** A release on this path found its lock not held (reported by unlock-not-held; the leak that follows is the same bug). */
+  readonly misrel?: boolean;
   /** Where each lock was last released on this path (for lock-not-released). */
   readonly rel?: Readonly<Record<string, Site>>;
   /** Paths that differed in other locks (ptl, rcu, rmap, hugetlb) were joined here: their counts are an upper bound. */
@@ -840,7 +842,7 @@ class Interp {
         for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
         if (o.drops) st = { ...st, dropped: { site, vars: dropVars } };
         if (distinct && !definite) st = st.imprecise ? st : { ...st, imprecise: true };
-        if (missed) missingHere.push({ state: s, lock: missed });
+        if (missed) { missingHere.push({ state: s, lock: missed }); st = st.misrel ? st : { ...st, misrel: true }; }
         produced.push({ s: st, v: o.ret });
       }
       if (!definite && missingHere.length && missingHere.length < produced.length) {

@@ -26,7 +26,10 @@ export const rule: Rule = {
   check(run: RunView, env) {
     const out: RawFinding[] = [];
     if (!run.entry.root || run.result.gaveUp) return out;
-    const rets = run.result.returns.filter((r) => !r.state.imprecise);
+    // a path that released the wrong lock is unlock-not-held's finding: one bug, one report
+    // A path that released a lock it does not hold (here, or its caller's: a negative count) trades locks
+    // with its caller or released the wrong one (unlock-not-held's finding): no leak is judged there.
+    const rets = run.result.returns.filter((r) => !r.state.imprecise && !r.state.misrel && !Object.values(r.state.locks).some((n) => n < 0));
     const seen = new Set<number>();
     // annotations first
     for (const c of run.contracts) {
