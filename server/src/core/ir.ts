@@ -34,6 +34,9 @@ export type Stmt =
   | { k: 'label'; l: string; s: Stmt | null }
   | { k: 'pp'; alts: Stmt[][] };
 
+/** Deepest statement/expression nesting turned into IR; deeper parts become opaque. */
+export const MAX_NESTING = 200;
+
 /** Abstract values of literals (see catalogue/types.ts). */
 const LZ = 1, LE = 2, LR = 4, LC = 8, LN = 16, LANY = 31;
 
@@ -99,7 +102,23 @@ export class IRBuilder {
     return out;
   }
 
+  /** Nesting beyond any real kernel code (generated or broken input): cut off, so
+   * recursion can never exhaust the stack (in a worker thread that wedges tree-sitter). */
+  private depth = 0;
+
   stmt(cur: TreeCursor): Stmt | null {
+    if (this.depth >= MAX_NESTING) { this.err = true; return null; }
+    this.depth++;
+    try { return this.stmtAt(cur); } finally { this.depth--; }
+  }
+
+  expr(cur: TreeCursor): Expr {
+    if (this.depth >= MAX_NESTING) { this.err = true; return this.unknown(this.rel(cur.startIndex)); }
+    this.depth++;
+    try { return this.exprAt(cur); } finally { this.depth--; }
+  }
+
+  private stmtAt(cur: TreeCursor): Stmt | null {
     const t = cur.nodeType;
     switch (t) {
       case 'compound_statement':
@@ -269,7 +288,7 @@ export class IRBuilder {
     return { k: 'other', es, at, end };
   }
 
-  expr(cur: TreeCursor): Expr {
+  private exprAt(cur: TreeCursor): Expr {
     const t = cur.nodeType;
     const at = this.rel(cur.startIndex), end = this.rel(cur.endIndex);
     switch (t) {
