@@ -11,6 +11,7 @@ import {
   Commands, FunctionProfileParams, FunctionProfileRequest, FunctionProfileResult, InitializationOptions, StatusNotification, StatusParams,
 } from '../../server/src/lsp/protocol';
 import { renderProfileMarkdown } from './profile-view';
+import { registerSimulatePanel } from './simulate-panel';
 
 /** What activate() returns: used by the extension-host tests and by the panel. */
 export interface MmLockLensApi {
@@ -183,6 +184,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
       return file.toString();
     }),
   );
+
+  // The simulator panel (issue 5): registered before the client starts, so the server shows the Simulate lens.
+  registerSimulatePanel(context, {
+    requestProfile: async (uri, position) => {
+      if (!client) throw new Error('the language server is not running');
+      return client.sendRequest<FunctionProfileResult>(FunctionProfileRequest, { uri, position } satisfies FunctionProfileParams);
+    },
+    log: (m) => output.appendLine(m),
+  });
 
   await start();
 
