@@ -5,7 +5,7 @@
  * context, and the rules over those runs. Memoised per function IR so an edit
  * re-runs what it touched and what depends on it.
  */
-import { inRange, type Catalogue, type LockToken } from '../catalogue';
+import { ANY, C, R, inRange, type Catalogue, type LockToken } from '../catalogue';
 import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
@@ -137,7 +137,11 @@ export function summarize(res: RunResult, seed: Record<string, number> = {}): Su
       if (n > 0) acquire.push(l as LockToken);
       if (n < 0) release.push(l as LockToken);
     }
-    const o: SummaryOutcome = { ret: r.v };
+    // By the fault protocol a VM_FAULT_RETRY/COMPLETED result comes with the fault's lock
+    // released (the exceptions, like __vmf_anon_prepare(), return it explicitly): a path that
+    // releases nothing and returns a value we could not follow does not return them.
+    const unknownNoDrop = r.v === ANY && !r.state.dropped && !Object.keys(r.state.locks).some((l) => (r.state.locks[l] ?? 0) - (seed[l] ?? 0) < 0);
+    const o: SummaryOutcome = { ret: unknownNoDrop ? ANY & ~(R | C) : r.v };
     if (acquire.length) o.acquire = acquire;
     if (release.length) o.release = release;
     if (r.state.dropped) o.drops = true;

@@ -814,10 +814,7 @@ class Interp {
       ev.after = rs.map((r) => r.s);
       return rs;
     }
-    // A function neither in the workspace nor in the catalogue: by the fault protocol
-    // only fault handlers return VM_FAULT_RETRY/COMPLETED, and those the catalogue or
-    // the workspace knows (a call through vm_ops is in the catalogue).
-    return cur.map((s) => ({ s, v: e.member || callee ? ANY : ANY & ~(R | C) }));
+    return cur.map((s) => ({ s, v: ANY }));
   }
 
   /** Catalogue semantics of a call through an ops table (`vma->vm_ops->fault(vmf)`). */
