@@ -5,7 +5,7 @@
  * context, and the rules over those runs. Memoised per function IR so an edit
  * re-runs what it touched and what depends on it.
  */
-import { ANY, C, R, inRange, type Catalogue, type LockToken } from '../catalogue';
+import { ANY, C, FAULT_PARAM_CONTRACT, R, inRange, type Catalogue, type LockToken } from '../catalogue';
 import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
@@ -376,10 +376,19 @@ export class Analysis {
         }
       }
     }
+    const called = new Set<string>();
+    for (const d of this.prog.defs) for (const c of d.fn.ir.callees) called.add(c);
+    for (const { e } of this.prog.ops) called.add(e.fn);
     for (const d of this.prog.defs) {
       add(d, this.rootCtx(d));
       const ec = this.cat.entries.find((x) => x.name.test(d.fn.name));
       if (ec) add(d, known(d, ec.locks, 0, [], ec.note));
+      else if (!d.fn.isStatic && !called.has(d.fn.name) && FAULT_PARAM_CONTRACT.param.test(d.fn.ir.text.slice(0, d.fn.ir.bodyAt))) {
+        for (const en of FAULT_PARAM_CONTRACT.entries) {
+          if (!inRange(this.version, en.since)) continue;
+          add(d, known(d, en.locks, en.vmaFlag ? 1 : 2, [], FAULT_PARAM_CONTRACT.note));
+        }
+      }
     }
     // propagate
     for (let qi = 0; qi < queue.length; qi++) {
