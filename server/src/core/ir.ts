@@ -11,7 +11,7 @@ export type Expr =
   | { k: 'call'; name: string; member: boolean; args: Expr[]; at: number; end: number; argAt: number; argEnd: number; fn?: Expr }
   | { k: 'assign'; lhs: string; op: string; l: Expr; r: Expr; at: number; end: number }
   | { k: 'id'; n: string; at: number; end: number }
-  | { k: 'field'; base: Expr; f: string; at: number; end: number }
+  | { k: 'field'; base: Expr; f: string; at: number; end: number; dot?: boolean }
   | { k: 'lit'; v: number; at: number; end: number }
   | { k: 'un'; op: string; e: Expr; at: number; end: number }
   | { k: 'bin'; op: string; l: Expr; r: Expr; at: number; end: number }
@@ -361,9 +361,9 @@ export class IRBuilder {
         return { k: 'assign', lhs, op, l: l ?? this.unknown(at), r: r ?? this.unknown(at), at, end };
       }
       case 'field_expression': {
-        let base: Expr | null = null, f = '';
-        this.each(cur, (_ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = cur.nodeText; });
-        return { k: 'field', base: base ?? this.unknown(at), f, at, end };
+        let base: Expr | null = null, f = '', dot = false;
+        this.each(cur, (ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = cur.nodeText; else if (ct === '.') dot = true; });
+        return dot ? { k: 'field', base: base ?? this.unknown(at), f, at, end, dot } : { k: 'field', base: base ?? this.unknown(at), f, at, end };
       }
       case 'unary_expression': case 'pointer_expression': {
         let op = '', e: Expr | null = null;
