@@ -52,9 +52,10 @@ try {
 } catch (e) {
   fail(`vsce package failed: ${String(e.stderr ?? e.message).trim()}`);
 }
-for (const d of existsSync(extensionsDir) ? readdirSync(extensionsDir) : []) {
-  if (d.startsWith('mm-lock-lens.')) rmSync(join(extensionsDir, d), { recursive: true, force: true });
-}
+// A fresh extensions folder each time: it holds only this extension, and code-server refuses to
+// reinstall over a copy it has marked obsolete.
+rmSync(extensionsDir, { recursive: true, force: true });
+mkdirSync(extensionsDir, { recursive: true });
 installExtension({ entry, vsix, stateDir, extensionsDir });
 
 const server = await startCodeServer({ entry, stateDir, extensionsDir, folder, port, log }).catch((e) => fail(e.message));
