@@ -854,13 +854,18 @@ function renderFallbacks(): void {
       const tr = h('tr', { class: 'fallback', tabindex: '0', 'data-line': String(f.line), title: `Reveal line ${f.line} in the editor` },
         h('td', { class: 'num', text: String(f.line) }),
         h('td', {}, h('code', { text: f.condition }), h('span', { class: 'badge', text: f.kind })),
-        h('td', { class: 'why', text: f.why }));
+        h('td', { class: 'why' }, ...inlineCode(f.why)));
       const reveal = () => vscode.postMessage({ type: 'reveal', line: f.line });
       tr.addEventListener('click', reveal);
       tr.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); reveal(); } });
       return tr;
     })),
   );
+}
+
+/** The catalogue's texts mark code with backticks (Markdown): show it as code, as text nodes only. */
+function inlineCode(text: string): (Node | string)[] {
+  return text.split('`').map((part, i) => (i % 2 ? h('code', { text: part }) : part));
 }
 
 // ---------------------------------------------------------------- export
