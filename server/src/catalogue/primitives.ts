@@ -133,6 +133,11 @@ export const PRIMITIVES: Primitive[] = [
   { name: 'userfaultfd_remove', outcomes: [{ ret: N }, { ret: Z, release: ['mmap_read'] }],
     hover: 'Tells a userfaultfd monitor about a range being zapped by madvise; returns false when it had to drop `mmap_lock` (read) to wait for the monitor: the caller must retake it and look the VMA up again.' },
 
+  { name: 'vma_init', outcomes: [], initsVma: true, hover: 'Initialises a new VMA (not yet in the tree, so nobody else can see it: filling it in needs no lock).' },
+  { name: 'vm_area_alloc', outcomes: [], returnsNewVma: true, hover: 'Allocates and initialises a new VMA, not yet visible to faults.' },
+  { name: 'vm_area_dup', outcomes: [], returnsNewVma: true, hover: 'Copies a VMA into a new one, not yet visible to faults.' },
+  { name: 'vm_flags_init', outcomes: [], hover: 'Sets the flags of a VMA that is not yet visible: no lock needed.' },
+
   // ---- assertions ----
   { name: 'mmap_assert_locked', outcomes: [], asserts: ['mmap_any', 'mmap_read', 'mmap_write'],
     hover: 'Asserts (lockdep / CONFIG_DEBUG_VM) that `mmap_lock` is held, for read or write.' },
@@ -149,8 +154,10 @@ export const PRIMITIVES: Primitive[] = [
   { name: 'rcu_read_lock', outcomes: [{ ret: ANY, acquire: ['rcu'] }], guard: 'rcu',
     hover: 'Enters an RCU read-side section; `lock_vma_under_rcu()` walks the maple tree inside one.' },
   { name: 'rcu_read_unlock', outcomes: [{ ret: ANY, release: ['rcu'] }], hover: 'Leaves an RCU read-side section.' },
-  { name: 'pte_offset_map_lock', outcomes: [{ ret: N, acquire: ['ptl'] }, { ret: Z }],
-    hover: 'Maps a PTE table and takes its page-table lock; returns NULL (no lock) if the table went away.' },
+  { name: 'pte_offset_map_lock', until: '6.5', outcomes: [{ ret: N, acquire: ['ptl'] }],
+    hover: 'Maps a PTE table and takes its page-table lock (before 6.5 it cannot fail).' },
+  { name: 'pte_offset_map_lock', since: '6.5', outcomes: [{ ret: N, acquire: ['ptl'] }, { ret: Z }],
+    hover: 'Maps a PTE table and takes its page-table lock; returns NULL (no lock) if the table went away (6.5+).' },
   { name: 'pte_offset_map_nolock', outcomes: [], hover: 'Maps a PTE table and returns its lock without taking it.' },
   { name: 'pte_unmap_unlock', outcomes: [{ ret: ANY, release: ['ptl'] }], hover: 'Unmaps a PTE table and drops its page-table lock.' },
   { name: 'pmd_lock', outcomes: [{ ret: ANY, acquire: ['ptl'] }], hover: 'Takes the PMD page-table lock (split or mm-wide).' },

@@ -49,6 +49,10 @@ export interface Primitive {
   vmaWrite?: boolean;
   /** May sleep. */
   sleeps?: boolean;
+  /** Initialises the VMA in its first argument (not yet visible: no lock needed to fill it in). */
+  initsVma?: boolean;
+  /** Returns a new VMA, not yet visible to faults. */
+  returnsNewVma?: boolean;
   /** Returns a VMA locked with the per-VMA lock from a lookup (Peter Xu's point 2). */
   vmaLookupUnderRcu?: boolean;
   /** Starts the fault path proper (the VMA is handed to the fault handlers). */

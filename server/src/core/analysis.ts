@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR } from './ir';
-import { argValue, held, initialState, run, stateKey, type Event, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, held, initialState, MM_LOCKS, run, stateKey, type Event, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -129,7 +129,9 @@ export function summarize(res: RunResult, seed: Record<string, number> = {}): Su
     const acquire: LockToken[] = [], release: LockToken[] = [];
     for (const l of new Set([...Object.keys(r.state.locks), ...Object.keys(seed)])) {
       // relative to the entry (annotated locks are seeded); counts clamp to one: taken or released, not how often
-      const n = Math.max(-1, Math.min(1, (r.state.locks[l] ?? 0) - (seed[l] ?? 0)));
+      let n = Math.max(-1, Math.min(1, (r.state.locks[l] ?? 0) - (seed[l] ?? 0)));
+      // other locks joined across paths are an upper bound, not a fact: no effect claimed
+      if (r.state.minorJoined && !MM_LOCKS.has(l)) n = 0;
       if (n > 0) acquire.push(l as LockToken);
       if (n < 0) release.push(l as LockToken);
     }

@@ -94,8 +94,10 @@ export interface CallEvent {
   after?: State[];
   /** The argument expressions (for parameter values in entry contexts). */
   args?: Expr[];
+  /** For VMA writers: the VMA variable written. */
+  base?: string;
 }
-export interface FieldWriteEvent { k: 'field'; field: string; at: number; end: number; states: State[] }
+export interface FieldWriteEvent { k: 'field'; field: string; at: number; end: number; states: State[]; /** The VMA expression written through (`vma`). */ base: string }
 export interface DropUseEvent { k: 'use'; text: string; at: number; end: number; state: State }
 export interface ReturnEvent { k: 'ret'; at: number; end: number; state: State; v: number; /** `return;` or the end of a void function. */ noValue?: boolean }
 export type Event = CallEvent | FieldWriteEvent | DropUseEvent | ReturnEvent;
@@ -659,18 +661,20 @@ class Interp {
       pre = this.states(this.expr(e.l.base, S));
       const f = e.l.f;
       if (VMA_WRITE_FIELDS.includes(f) && /vma\b|vma->|vmf->vma/.test(this.textOf(e.l.base)) ) {
-        this.events.push({ k: 'field', field: f, at: e.at, end: e.end, states: pre });
+        this.events.push({ k: 'field', field: f, at: e.at, end: e.end, states: pre, base: varName(e.l.base) ?? '' });
       }
     } else if (e.l.k !== 'id') pre = this.states(this.expr(e.l, S));
     const rs = this.expr(e.r, pre);
     const name = e.lhs;
     const simple = isVarLhs(name);
+    const fresh = e.r.k === 'call' && !!this.I.cat.lookup(e.r.name, '')?.returnsNewVma;
     return rs.map((r) => {
       let s = r.s;
       if (simple) {
         if (e.op === '=' && r.v !== ANY) s = setVal(s, name, r.v);
         else if (s.vals[name] !== undefined) { const vals = { ...s.vals }; delete vals[name]; s = { ...s, vals }; }
         s = killFacts(s, name);
+        if (fresh) s = { ...s, facts: { ...s.facts, [`new:${name}`]: true } };
         if (s.dropped && s.dropped.vars.includes(name)) {
           const vars = s.dropped.vars.filter((v) => v !== name);
           s = { ...s, dropped: vars.length ? { site: s.dropped.site, vars } : null };
@@ -715,8 +719,13 @@ class Interp {
     const prim = e.member ? undefined : this.I.cat.lookup(e.name, argText);
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
     const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: [], args: e.args };
+    if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
     this.events.push(ev);
     if (prim) {
+      if (prim.initsVma && e.args[0]) {
+        const v = varName(e.args[0]);
+        if (v) cur = cur.map((s) => ({ ...s, facts: { ...s.facts, [`new:${v}`]: true } }));
+      }
       if (prim.asserts && !this.I.known) {
         // An assertion tells us what the unknown entry held.
         return cur.map((s) => ({ s: this.assume(s, prim.asserts!), v: ANY }));
@@ -943,7 +952,7 @@ function killFacts(s: State, name: string): State {
   if (!keys.length) return s;
   let facts: Record<string, boolean> | null = null;
   for (const k of keys) {
-    if (k.startsWith('c:') && mentions(k.slice(2), name)) {
+    if ((k.startsWith('c:') && mentions(k.slice(2), name)) || k === `new:${name}`) {
       facts ??= { ...s.facts };
       delete facts[k];
     }

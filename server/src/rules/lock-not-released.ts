@@ -31,6 +31,7 @@ export const rule: Rule = {
     // annotations first
     for (const c of run.contracts) {
       for (const r of rets) {
+        if (MINOR.has(c.lock) && r.state.minorJoined) continue;
         const n = r.state.locks[c.lock] ?? 0;
         const bad = c.kind === 'acquires' ? n <= 0 : c.kind === 'releases' ? n > 0 : n <= 0;
         if (!bad || seen.has(r.at)) continue;

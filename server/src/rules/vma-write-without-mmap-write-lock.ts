@@ -27,8 +27,10 @@ export const rule: Rule = {
         else if (ev.k === 'field') what = `writing vma->${ev.field}`;
         if (!what || ev.k === 'use' || ev.k === 'ret') continue;
         const v = verdict.get(ev.at) ?? { ok: false, run, held: '', what, end: ev.end };
+        const base = ev.base;
         for (const s of ev.states) {
-          if (holdsMmapWrite(s) || s.imprecise) v.ok = true;
+          // a VMA being set up (vma_init, vm_area_alloc) is not visible yet: no lock needed
+          if (holdsMmapWrite(s) || s.imprecise || (base && s.facts[`new:${base}`])) v.ok = true;
           else if (!v.held) { v.held = describe(s); v.run = run; }
         }
         if (!ev.states.length) v.ok = true;
