@@ -11,6 +11,7 @@ import {
   Commands, FunctionProfileParams, FunctionProfileRequest, FunctionProfileResult, InitializationOptions, StatusNotification, StatusParams,
 } from '../../server/src/lsp/protocol';
 import { renderProfileMarkdown } from './profile-view';
+import { registerSimulatePanel } from './simulate-panel';
 
 /** What activate() returns: used by the extension-host tests and by the panel. */
 export interface MmLockLensApi {
@@ -183,6 +184,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
       return file.toString();
     }),
   );
+
+  // The "Simulate this path" panel; registered before the client starts, so the server offers the Simulate lens.
+  registerSimulatePanel(context, { requestProfile: (uri, pos) => functionProfile(vscode.Uri.parse(uri), new vscode.Position(pos.line, pos.character)), log: (m) => output.appendLine(m) });
 
   await start();
 
