@@ -134,9 +134,9 @@ describe('robustness', () => {
     });
     try {
       const ready = await s.ready(60000);
-      const p = (ready as { params: { done: number; total: number } }).params;
-      assert.equal(p.total, 1500);
-      assert.ok(p.done < 1500, `cancelled early: ${p.done}/${p.total}`);
+      // Cancelled while listing or while reading: either way fewer files reach the analysis.
+      const p = (ready as { params: { done: number; total: number; files: number } }).params;
+      assert.ok(p.files < 1500 && p.done < 1500, `cancelled early: ${p.done}/${p.total} read, ${p.files} analysed`);
       assert.match(s.logText(), /indexing cancelled/);
       await alive(s, uriOf(path.join(ws, 'f1.c')));
     } finally { await s.stop(); }
