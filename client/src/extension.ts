@@ -185,8 +185,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
     }),
   );
 
-  // The "Simulate this path" panel; registered before the client starts, so the server offers the Simulate lens.
-  registerSimulatePanel(context, { requestProfile: (uri, pos) => functionProfile(vscode.Uri.parse(uri), new vscode.Position(pos.line, pos.character)), log: (m) => output.appendLine(m) });
+  // The simulator panel (issue 5): registered before the client starts, so the server shows the Simulate lens.
+  registerSimulatePanel(context, {
+    requestProfile: async (uri, position) => {
+      if (!client) throw new Error('the language server is not running');
+      return client.sendRequest<FunctionProfileResult>(FunctionProfileRequest, { uri, position } satisfies FunctionProfileParams);
+    },
+    log: (m) => output.appendLine(m),
+  });
 
   await start();
 

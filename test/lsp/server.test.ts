@@ -204,3 +204,21 @@ describe('language server on examples/', () => {
     await assert.rejects(s.request('mmLockLens/functionProfile', null), /expects \{uri/);
   });
 });
+
+test('with the simulate command available, each entered-under lens has a Simulate lens running mmLockLens.simulatePath', async () => {
+  const s = await ServerUnderTest.start({ workspace: examplesDir, initializationOptions: { simulateCommand: true } });
+  try {
+    await s.ready();
+    const { uri, text } = s.open(file('mm/sample_anon.c'));
+    const lenses = await s.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    const fnLine = positionOf(text, 'sample_anonymous_page(struct vm_fault').line;
+    const sim = lenses.find((l) => l.range.start.line === fnLine && l.command?.title === 'Simulate');
+    assert.ok(sim, JSON.stringify(lenses.map((l) => [l.range.start.line, l.command?.title])));
+    assert.equal(sim.command!.command, 'mmLockLens.simulatePath');
+    assert.deepEqual(sim.command!.arguments, [uri, { line: fnLine, character: sim.range.start.character }]);
+    assert.equal(lenses.filter((l) => l.command?.title === 'Simulate').length, lenses.filter((l) => l.command?.title.startsWith('entered under:')).length);
+    // Without a codeDescription link base, diagnostics still come, just without links.
+    const ds = await s.diagnostics(uri, 0, (d) => d.length > 0);
+    assert.ok(ds.every((d) => d.codeDescription === undefined));
+  } finally { await s.stop(); }
+});

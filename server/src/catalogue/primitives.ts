@@ -133,6 +133,8 @@ export const PRIMITIVES: Primitive[] = [
   { name: 'userfaultfd_remove', outcomes: [{ ret: N }, { ret: Z, release: ['mmap_read'] }],
     hover: 'Tells a userfaultfd monitor about a range being zapped by madvise; returns false when it had to drop `mmap_lock` (read) to wait for the monitor: the caller must retake it and look the VMA up again.' },
 
+  { name: 'vma_is_anonymous', outcomes: [],
+    hover: 'True for an anonymous VMA (no `vm_ops`). Under the per-VMA lock in [6.4, 6.10) such a VMA always has an anon_vma: `lock_vma_under_rcu()` refused those without one.' },
   { name: 'vma_init', outcomes: [], initsVma: true, hover: 'Initialises a new VMA (not yet in the tree, so nobody else can see it: filling it in needs no lock).' },
   { name: 'vm_area_alloc', outcomes: [], returnsNewVma: true, hover: 'Allocates and initialises a new VMA, not yet visible to faults.' },
   { name: 'vm_area_dup', outcomes: [], returnsNewVma: true, hover: 'Copies a VMA into a new one, not yet visible to faults.' },

@@ -36,6 +36,8 @@ export interface Ctx {
   params?: Record<string, number>;
   /** Derived from a caller path that rests on a guess (see State.imprecise). */
   imprecise?: boolean;
+  /** The caller tested vma_is_anonymous() on this path (version invariants depend on it). */
+  anon?: boolean;
   note?: string;
 }
 
@@ -265,7 +267,7 @@ export class Analysis {
       defined: (name) => this.prog.byName.has(name),
       guardClasses: this.prog.guardClasses,
       scopedGuards: new Map(d.fn.scopedGuards),
-      entry: { ...initialState({ ...ctx.locks }, ctx.flag, { ...ctx.sites }, { ...(ctx.params ?? {}) }), imprecise: !!ctx.imprecise },
+      entry: { ...initialState({ ...ctx.locks }, ctx.flag, { ...ctx.sites }, { ...(ctx.params ?? {}) }), imprecise: !!ctx.imprecise, facts: ctx.anon === undefined ? {} : { isanon: ctx.anon } },
       known: ctx.known,
     });
     if (m.runs.size > 32) m.runs.clear();
@@ -386,7 +388,7 @@ export class Analysis {
         if (!targets.length) continue;
         const line = lineOf(d.file, d.fn.declStart + ev.at);
         // A function with no lock effect hands its own entry context on unchanged.
-        const states: State[] = transparent ? [{ ...initialState(ctx.locks, ctx.flag, ctx.sites), imprecise: !!ctx.imprecise }] : ev.states;
+        const states: State[] = transparent ? [{ ...initialState(ctx.locks, ctx.flag, ctx.sites), imprecise: !!ctx.imprecise, facts: ctx.anon === undefined ? {} : { isanon: ctx.anon } }] : ev.states;
         for (const s of states) {
           const locks: Record<string, number> = {};
           let any = false;
@@ -417,7 +419,8 @@ export class Analysis {
               });
             }
             const imprecise = s.imprecise || !!ctx.imprecise;
-            add(t, { key: ctxKey(locks, flag, ctx.known) + pkey + (imprecise ? '~' : ''), locks, flag, known: ctx.known, root: false, via, sites: s.sites, note: ctx.note, params, imprecise });
+            const anon = s.facts.isanon ?? (transparent ? ctx.anon : undefined);
+            add(t, { key: ctxKey(locks, flag, ctx.known) + pkey + (imprecise ? '~' : '') + (anon === undefined ? '' : anon ? 'A' : 'F'), locks, flag, known: ctx.known, root: false, via, sites: s.sites, note: ctx.note, params, imprecise, anon });
           }
         }
       }

@@ -37,6 +37,10 @@ export interface State {
   readonly imprecise: boolean;
   /** Where each held lock was taken (for related locations). */
   readonly sites: Readonly<Record<string, Site>>;
+  /** Lock families this function tried to take on this path under an unknown entry: the entry did not hold them. */
+  readonly att?: Readonly<Record<string, true>>;
+  /** A release on this path found its lock not held (reported by unlock-not-held; the leak that follows is the same bug). */
+  readonly misrel?: boolean;
   /** Where each lock was last released on this path (for lock-not-released). */
   readonly rel?: Readonly<Record<string, Site>>;
   /** Paths that differed in other locks (ptl, rcu, rmap, hugetlb) were joined here: their counts are an upper bound. */
@@ -156,10 +160,29 @@ export function argValue(a: Expr, s: State): number {
  */
 function dedupe(states: State[]): State[] {
   if (states.length <= 1) return states;
+  // Few lock situations: keep the other locks (ptl, rmap, ...) exact too. Many: join them.
+  const fine = groupBy(states, fullLockKey);
+  if (fine.length <= MINOR_BUDGET) return fine;
+  return groupBy(fine, coarseKey);
+}
+
+/** Distinct situations counting every lock, before other locks are joined. */
+const MINOR_BUDGET = 8;
+
+function fullLockKey(s: State): string {
+  const ls = Object.keys(s.locks);
+  if (ls.length > 1) ls.sort();
+  let k = '';
+  for (const l of ls) if (s.locks[l]) k += `${l}${s.locks[l]},`;
+  return `${k}|${s.flag}|${s.dropped ? 1 : 0}`;
+}
+
+function groupBy(states: State[], key: (s: State) => string): State[] {
+  if (states.length <= 1) return states;
   const groups = new Map<string, State>();
   let merged = false;
   for (const s of states) {
-    const k = coarseKey(s);
+    const k = key(s);
     const g = groups.get(k);
     if (!g) { groups.set(k, s); continue; }
     if (g === s) continue;
@@ -193,10 +216,16 @@ function join(a: State, b: State): State {
     locks ??= { ...a.locks };
     locks[k] = Math.max(av, bv);
   }
-  if (!vals && !facts && !locks && a.imprecise === b.imprecise) return a;
+  let att = a.att;
+  if (a.att || b.att) {
+    const both: Record<string, true> = {};
+    for (const k of Object.keys(a.att ?? {})) if (b.att?.[k]) both[k] = true;
+    if (Object.keys(both).length !== Object.keys(a.att ?? {}).length) att = both;
+  }
+  if (!vals && !facts && !locks && a.imprecise === b.imprecise && att === a.att) return a;
   return {
     ...a, vals: vals ?? a.vals, facts: facts ?? a.facts, imprecise: a.imprecise || b.imprecise,
-    locks: locks ?? a.locks, minorJoined: !!locks || a.minorJoined || b.minorJoined,
+    locks: locks ?? a.locks, minorJoined: !!locks || a.minorJoined || b.minorJoined, att,
   };
 }
 
@@ -299,7 +328,7 @@ class Interp {
         const guardCls = this.I.scopedGuards.get(s.at);
         if (guardCls !== undefined) {
           const tok = this.guardLock(guardCls);
-          const inS = tok ? S.map((st) => this.acquire(st, tok, this.site(s.at, `scoped_guard(${guardCls})`))) : S;
+          const inS = tok ? S.map((st) => this.acquire(this.attempted(st, tok), tok, this.site(s.at, `scoped_guard(${guardCls})`))) : S;
           this.guardScopes.push(tok ? [tok] : []);
           const f = this.stmt(s.t, inS);
           this.guardScopes.pop();
@@ -684,8 +713,10 @@ class Interp {
     });
   }
 
+  private quiet = 0;
+
   private useCheck(e: Expr, S: State[]): void {
-    if (!S.some((s) => s.dropped)) return;
+    if (this.quiet || !S.some((s) => s.dropped)) return;
     const text = e.k === 'id' ? e.n : this.textOf(e).replace(/\s+/g, '');
     for (const s of S) {
       if (!s.dropped) continue;
@@ -701,8 +732,24 @@ class Interp {
   private call(e: Extract<Expr, { k: 'call' }>, S: State[]): Res[] {
     let cur = S;
     if (e.fn) cur = this.states(this.expr(e.fn, cur));
+    if ((e.name === 'BUG_ON' || e.name === 'VM_BUG_ON') && e.args.length === 1) {
+      // execution goes on only where the condition is false
+      const c = this.cond(e.args[0]!, cur);
+      const a = e.args[0]!;
+      const tryMmap = a.k === 'call' ? this.I.cat.lookup(a.name, '') : undefined;
+      // BUG_ON(mmap_read_trylock(mm)): the caller holds mmap_lock for write
+      const assertsWrite = !!tryMmap && !tryMmap.blockingMmap && tryMmap.outcomes.some((o) => o.acquire?.includes('mmap_read'));
+      return c.f.map((s) => ({ s: assertsWrite && !holdsMmap(s) ? { ...s, locks: { ...s.locks, mmap_write: 1 } } : s, v: ANY }));
+    }
     // Passing a dropped VMA on is a use; passing vmf is not (its vma field is checked where read).
-    for (const a of e.args) cur = this.states(this.expr(a, cur));
+    // Releasing the lock a second time is unlock-not-held's business, not a use.
+    const releases = !e.member && !!this.I.cat.lookup(e.name, '')?.outcomes.some((o) => o.release?.some((l) => l === 'vma_read' || l === 'fault'));
+    if (releases) this.quiet++;
+    try {
+      for (const a of e.args) cur = this.states(this.expr(a, cur));
+    } finally {
+      if (releases) this.quiet--;
+    }
     if (!e.name) return cur.map((s) => ({ s, v: ANY }));
     if (e.name.startsWith('guard:')) {
       const cls = e.name.slice(6);
@@ -711,8 +758,8 @@ class Interp {
       const scope = this.guardScopes[this.guardScopes.length - 1];
       scope?.push(tok);
       const site = this.site(e.at, `guard(${cls})`);
-      const rs = cur.map((s) => ({ s: this.acquire(s, tok, site), v: ANY }));
-      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, states: cur, missing: [], after: rs.map((r) => r.s) });
+      const rs = cur.map((s) => ({ s: this.acquire(this.attempted(s, tok), tok, site), v: ANY }));
+      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, prim: this.I.cat.guards.get(cls), states: cur, missing: [], after: rs.map((r) => r.s) });
       return rs;
     }
     const argText = this.text.slice(e.argAt, e.argEnd);
@@ -766,6 +813,16 @@ class Interp {
 
   private applyOutcomes(S: State[], outcomes: Outcome[], site: Site, ev: CallEvent, definite: boolean, dropVars: string[]): Res[] {
     const out: Res[] = [];
+    // A primitive that tries to take a lock tells us the entry did not hold that lock family
+    // (contexts carry only the mm locks, so for the others this holds under a known entry too);
+    // not a downgrade (it releases the same family), and not after this function released an entry's lock.
+    if (definite) {
+      const fams = new Set<string>();
+      const relFams = new Set<string>();
+      for (const o of outcomes) for (const l of o.release ?? []) relFams.add(family(l));
+      for (const o of outcomes) for (const l of o.acquire ?? []) if (l !== 'vma_write' && !relFams.has(family(l))) fams.add(family(l));
+      if (fams.size) S = S.map((s) => this.attemptedFams(s, fams));
+    }
     const distinct = new Set(outcomes.map((o) => `${o.acquire?.join() ?? ''}/${o.release?.join() ?? ''}/${o.drops ? 1 : 0}`)).size > 1;
     for (const s of S) {
       const produced: Res[] = [];
@@ -785,7 +842,7 @@ class Interp {
         for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
         if (o.drops) st = { ...st, dropped: { site, vars: dropVars } };
         if (distinct && !definite) st = st.imprecise ? st : { ...st, imprecise: true };
-        if (missed) missingHere.push({ state: s, lock: missed });
+        if (missed) { missingHere.push({ state: s, lock: missed }); st = st.misrel ? st : { ...st, misrel: true }; }
         produced.push({ s: st, v: o.ret });
       }
       if (!definite && missingHere.length && missingHere.length < produced.length) {
@@ -835,6 +892,24 @@ class Interp {
     return undefined;
   }
 
+  /** Under an unknown entry, taking a lock says the entry did not hold its family. */
+  private attempted(s: State, l: LockToken): State {
+    if (l === 'vma_write') return s;
+    return this.attemptedFams(s, new Set([family(l)]));
+  }
+
+  private attemptedFams(s: State, fams: Set<string>): State {
+    let att: Record<string, true> | null = null;
+    for (const f of fams) {
+      if (s.att?.[f]) continue;
+      // a negative count means the function released a lock its caller held: the entry did hold it
+      if (Object.keys(s.locks).some((l) => family(l) === f && (s.locks[l] ?? 0) < 0)) continue;
+      att ??= { ...s.att };
+      att[f] = true;
+    }
+    return att ? { ...s, att } : s;
+  }
+
   private acquire(s: State, l: LockToken, site: Site): State {
     if (l === 'vma_write') {
       if (held(s, 'vma_write') > 0) return s;
@@ -876,16 +951,23 @@ class Interp {
       else if (held(s, 'mmap_any') > 0) target = 'mmap_any';
       else if (held(s, 'vma_read') > 0) target = 'vma_read';
       if (target && held(s, target) > 0) return { s: dec(target), missing: null };
-      if (!known) return { s: target ? dec(target) : dec('fault'), missing: null };
+      if (!known && !(s.att?.mmap && s.att?.vma)) return { s: target ? dec(target) : dec('fault'), missing: null };
       return { s, missing: target ?? 'mmap_read' };
     }
     if (held(s, l) > 0) return { s: dec(l), missing: null };
     if (l === 'mmap_read' || l === 'mmap_write') {
       if (held(s, 'mmap_any') > 0) return { s: dec('mmap_any'), missing: null };
       const other = l === 'mmap_read' ? 'mmap_write' : 'mmap_read';
-      if (held(s, other) > 0) return { s: { ...dec(other), imprecise: true }, missing: null };
+      if (held(s, other) > 0) {
+        // the other mode is held: a read lock released as a writer (or the reverse)
+        if (!known && s.att?.mmap) return { s: dec(other), missing: l };
+        return { s: { ...dec(other), imprecise: true }, missing: null };
+      }
     }
-    if (!known) return { s: dec(l), missing: null };
+    const fam = family(l);
+    const decidable = (known && (fam === 'mmap' || fam === 'vma')) || s.att?.[fam];
+    // undecidable: count relative to the unknown entry (it held this one)
+    if (!decidable) return { s: dec(l), missing: null };
     return { s, missing: l };
   }
 }
@@ -927,8 +1009,15 @@ function repeatedConditions(fn: FunctionIR): Set<string> {
   return out;
 }
 
+/** Lock family: the modes of one lock. */
+export function family(l: string): string {
+  if (l.startsWith('mmap')) return 'mmap';
+  if (l === 'vma_read' || l === 'vma_write') return 'vma';
+  return l.replace(/_(read|write)$/, '');
+}
+
 function isVarLhs(lhs: string): boolean {
-  return /^\*?[A-Za-z_]\w*(->\w+)*$/.test(lhs);
+  return /^\*?[A-Za-z_]\w*((->|\.)\w+)*$/.test(lhs);
 }
 
 /** The name under which a variable-like expression's value is tracked: `x`, `*x`, `a->b`. */
@@ -937,7 +1026,7 @@ export function varName(x: Expr): string | null {
   if (x.k === 'un' && x.op === '*' && x.e.k === 'id') return `*${x.e.n}`;
   if (x.k === 'field') {
     const b = varName(x.base);
-    return b && !b.startsWith('*') ? `${b}->${x.f}` : null;
+    return b && !b.startsWith('*') ? `${b}${x.dot ? '.' : '->'}${x.f}` : null;
   }
   return null;
 }

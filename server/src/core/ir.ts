@@ -11,7 +11,7 @@ export type Expr =
   | { k: 'call'; name: string; member: boolean; args: Expr[]; at: number; end: number; argAt: number; argEnd: number; fn?: Expr }
   | { k: 'assign'; lhs: string; op: string; l: Expr; r: Expr; at: number; end: number }
   | { k: 'id'; n: string; at: number; end: number }
-  | { k: 'field'; base: Expr; f: string; at: number; end: number }
+  | { k: 'field'; base: Expr; f: string; at: number; end: number; dot?: boolean }
   | { k: 'lit'; v: number; at: number; end: number }
   | { k: 'un'; op: string; e: Expr; at: number; end: number }
   | { k: 'bin'; op: string; l: Expr; r: Expr; at: number; end: number }
@@ -33,6 +33,9 @@ export type Stmt =
   | { k: 'goto'; l: string; at: number }
   | { k: 'label'; l: string; s: Stmt | null }
   | { k: 'pp'; alts: Stmt[][] };
+
+/** Deepest statement/expression nesting turned into IR; deeper parts become opaque. */
+export const MAX_NESTING = 200;
 
 /** Abstract values of literals (see catalogue/types.ts). */
 const LZ = 1, LE = 2, LR = 4, LC = 8, LN = 16, LANY = 31;
@@ -99,7 +102,23 @@ export class IRBuilder {
     return out;
   }
 
+  /** Nesting beyond any real kernel code (generated or broken input): cut off, so
+   * recursion can never exhaust the stack (in a worker thread that wedges tree-sitter). */
+  private depth = 0;
+
   stmt(cur: TreeCursor): Stmt | null {
+    if (this.depth >= MAX_NESTING) { this.err = true; return null; }
+    this.depth++;
+    try { return this.stmtAt(cur); } finally { this.depth--; }
+  }
+
+  expr(cur: TreeCursor): Expr {
+    if (this.depth >= MAX_NESTING) { this.err = true; return this.unknown(this.rel(cur.startIndex)); }
+    this.depth++;
+    try { return this.exprAt(cur); } finally { this.depth--; }
+  }
+
+  private stmtAt(cur: TreeCursor): Stmt | null {
     const t = cur.nodeType;
     switch (t) {
       case 'compound_statement':
@@ -269,7 +288,7 @@ export class IRBuilder {
     return { k: 'other', es, at, end };
   }
 
-  expr(cur: TreeCursor): Expr {
+  private exprAt(cur: TreeCursor): Expr {
     const t = cur.nodeType;
     const at = this.rel(cur.startIndex), end = this.rel(cur.endIndex);
     switch (t) {
@@ -342,9 +361,9 @@ export class IRBuilder {
         return { k: 'assign', lhs, op, l: l ?? this.unknown(at), r: r ?? this.unknown(at), at, end };
       }
       case 'field_expression': {
-        let base: Expr | null = null, f = '';
-        this.each(cur, (_ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = cur.nodeText; });
-        return { k: 'field', base: base ?? this.unknown(at), f, at, end };
+        let base: Expr | null = null, f = '', dot = false;
+        this.each(cur, (ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = cur.nodeText; else if (ct === '.') dot = true; });
+        return dot ? { k: 'field', base: base ?? this.unknown(at), f, at, end, dot } : { k: 'field', base: base ?? this.unknown(at), f, at, end };
       }
       case 'unary_expression': case 'pointer_expression': {
         let op = '', e: Expr | null = null;

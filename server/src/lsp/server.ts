@@ -236,7 +236,14 @@ export function startServer(connection: Connection, createHost: () => Promise<An
   function scheduleDependents() {
     if (dependentsTimer) clearTimeout(dependentsTimer);
     sweepGeneration++; // a running sweep restarts after the quiet period
-    dependentsTimer = setTimeout(() => { dependentsTimer = undefined; void publishAll(false).catch((e) => logError('re-publishing', e)); }, DEPENDENTS_DELAY_MS);
+    dependentsTimer = setTimeout(() => {
+      dependentsTimer = undefined;
+      const gen = sweepGeneration + 1;
+      void publishAll(false).then(() => {
+        // An edit may change what other open documents' functions are entered under.
+        if (gen === sweepGeneration && docs.size > 1) { refreshCodeLenses(); refreshInlayHints(); }
+      }).catch((e) => logError('re-publishing', e));
+    }, DEPENDENTS_DELAY_MS);
   }
 
   const pendingPublish = new Set<string>();
@@ -352,6 +359,9 @@ export function startServer(connection: Connection, createHost: () => Promise<An
         if (!wasCancelled || gen === indexGeneration) {
           progress?.report(100, 'checking');
           await publishAll();
+          // Lenses and hints asked for while indexing saw only part of the callers: ask the editor to ask again.
+          refreshCodeLenses();
+          refreshInlayHints();
         }
         log(`diagnostics published: ${Date.now() - started} ms after indexing started`);
       } finally {

@@ -45,17 +45,27 @@ export async function loadFiles(files: SourceFile[], opts: LoadOptions = {}): Pr
   let parsed = 0;
   const bytes = texts.reduce((n, t) => n + t.text.length, 0);
   const workers = opts.workers ?? (total >= 8 && bytes > 400_000 ? Math.max(1, Math.min(2, os.cpus().length)) : 0);
-  const viaWorkers = workers > 0 && await parseInWorkers(texts.map((t, id) => ({ id, text: t.text })), workers, (id, p, err) => {
+  const done = new Set<number>();
+  let viaWorkers = false;
+  try {
+    viaWorkers = workers > 0 && await parseInWorkers(texts.map((t, id) => ({ id, text: t.text })), workers, (id, p, err) => {
     const t = texts[id]!;
+    done.add(id);
     if (p) host.setParsedFile(t.f.display, t.text, p);
     else { warn(`mm-lock-lens: skipping ${t.f.display}: parse failed (${err ?? 'unknown error'})`); host.setSkippedFile(t.f.display, 'parse failed'); }
     parsed++;
     progress?.update(`mm-lock-lens: parsed ${parsed}/${total} files`);
   });
+  } catch (e) {
+    // Parse what the workers did not finish here.
+    warn(`mm-lock-lens: ${e instanceof Error ? e.message : String(e)}; parsing the rest on the main thread`);
+    viaWorkers = false;
+  }
   if (!viaWorkers) {
     const parser = new Parser();
     parser.setLanguage(language);
-    for (const t of texts) {
+    for (const [id, t] of texts.entries()) {
+      if (done.has(id)) continue;
       const skip = host.skipReason(t.f.display);
       void skip;
       const out = parseText(parser, t.text);

@@ -24,9 +24,10 @@ export async function parseInWorkers(jobs: Job[], n: number, done: (id: number, 
   let pending = jobs.length;
   try {
     await new Promise<void>((resolve, reject) => {
+      const busy = new Set<Worker>();
       const feed = (w: Worker) => {
-        if (next < jobs.length) { const j = jobs[next++]!; w.postMessage(j); }
-        else w.postMessage(null);
+        if (next < jobs.length) { const j = jobs[next++]!; busy.add(w); w.postMessage(j); }
+        else { busy.delete(w); w.postMessage(null); }
       };
       // largest first, so the tail is short
       jobs.sort((a, b) => b.text.length - a.text.length);
@@ -41,6 +42,8 @@ export async function parseInWorkers(jobs: Job[], n: number, done: (id: number, 
           else feed(w);
         });
         w.on('error', reject);
+        // A worker that dies without an error event (e.g. the wasm runtime aborted) must not leave us waiting for ever.
+        w.on('exit', (code) => { if (busy.has(w)) reject(new Error(`parse worker exited (code ${code}) with ${pending} file(s) left`)); });
       }
     });
   } finally {

@@ -7,7 +7,7 @@
  * returns are compared only within the same kind of value (NULL, error, valid).
  */
 import type { RawFinding, Rule, RunView } from './types';
-import type { ReturnEvent } from '../core/interp';
+import { family, type ReturnEvent } from '../core/interp';
 import { lockSite, lockWords } from './util';
 
 const MINOR = new Set(['ptl', 'rcu', 'anon_vma_read', 'anon_vma_write', 'i_mmap_read', 'i_mmap_write', 'hugetlb_vma_read', 'hugetlb_vma_write']);
@@ -26,13 +26,19 @@ export const rule: Rule = {
   check(run: RunView, env) {
     const out: RawFinding[] = [];
     if (!run.entry.root || run.result.gaveUp) return out;
-    const rets = run.result.returns.filter((r) => !r.state.imprecise);
+    // a path that released the wrong lock is unlock-not-held's finding: one bug, one report
+    // A path that released a lock it does not hold (here, or its caller's: a negative count) trades locks
+    // with its caller or released the wrong one (unlock-not-held's finding): no leak is judged there.
+    const rets = run.result.returns.filter((r) => !r.state.imprecise && !r.state.misrel && !Object.values(r.state.locks).some((n) => n < 0));
     const seen = new Set<number>();
     // annotations first
     for (const c of run.contracts) {
       for (const r of rets) {
         if (MINOR.has(c.lock) && r.state.minorJoined) continue;
-        const n = r.state.locks[c.lock] ?? 0;
+        // `&mm->mmap_lock` names the lock, not its mode: any mode counts
+        const n = c.lock === 'mmap_any'
+          ? (r.state.locks.mmap_any ?? 0) + (r.state.locks.mmap_read ?? 0) + (r.state.locks.mmap_write ?? 0)
+          : r.state.locks[c.lock] ?? 0;
         const bad = c.kind === 'acquires' ? n <= 0 : c.kind === 'releases' ? n > 0 : n <= 0;
         if (!bad || seen.has(r.at)) continue;
         seen.add(r.at);
@@ -56,7 +62,8 @@ export const rule: Rule = {
         // only locks this function takes itself with a lock primitive: callee summaries are too coarse to accuse
         const heldAt = g.filter((r) => (r.state.locks[l] ?? 0) > 0 && r.state.sites[l]?.fn === run.fn && env.cat.byName.has(r.state.sites[l]!.call) && !(MINOR.has(l) && r.state.minorJoined));
         // ... and released on another path by this function: a conditional begin/end helper that never took it there is not a leak
-        const freeAt = g.filter((r) => (r.state.locks[l] ?? 0) <= 0 && r.state.rel?.[l]?.fn === run.fn && !(MINOR.has(l) && r.state.minorJoined));
+        // (a path that tried to take it and failed counts: `vma = lock_vma_under_rcu(); if (!vma) return -EAGAIN;`)
+        const freeAt = g.filter((r) => (r.state.locks[l] ?? 0) <= 0 && (r.state.rel?.[l]?.fn === run.fn || r.state.att?.[family(l)]) && !(MINOR.has(l) && r.state.minorJoined));
         if (!heldAt.length || !freeAt.length) continue;
         // the minority is the odd one out; ties: the held ones
         const leaks = heldAt.length <= freeAt.length ? heldAt : [];

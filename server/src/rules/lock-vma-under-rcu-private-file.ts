@@ -11,9 +11,10 @@ export const rule: Rule = {
   id: 'lock-vma-under-rcu-private-file',
   severity: 'warning',
   summary: 'lock_vma_under_rcu() user outside the fault path that does not handle private mappings without an anon_vma',
-  check(run) {
+  check(run, env) {
     const out: RawFinding[] = [];
-    if (!run.entry.root) return out;
+    // Before 6.6 the lookup returned only anonymous VMAs, and (until 6.10) only with an anon_vma.
+    if (!run.entry.root || env.version < 606) return out;
     const evs = run.result.events;
     const lookups = evs.filter((e) => e.k === 'call' && e.prim?.vmaLookupUnderRcu);
     if (!lookups.length) return out;

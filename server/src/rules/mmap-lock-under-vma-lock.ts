@@ -17,7 +17,7 @@ export const rule: Rule = {
     for (const ev of run.result.events) {
       if (ev.k !== 'call' || !ev.prim?.blockingMmap) continue;
       // Under a real entry context on a precise path, or with the VMA lock taken right here.
-      const bad = ev.states.find((s) => held(s, 'vma_read') > 0 && ((run.entry.known && !s.imprecise) || s.sites.vma_read?.fn === run.fn));
+      const bad = ev.states.find((s) => held(s, 'vma_read') > 0 && (!s.imprecise || s.sites.vma_read?.fn === run.fn));
       if (!bad) continue;
       out.push({
         at: ev.at, end: ev.end,

@@ -15,7 +15,7 @@ export const rule: Rule = {
     const out: RawFinding[] = [];
     for (const ev of run.result.events) {
       if (ev.k !== 'call' || !ev.prim?.sleeps || ev.prim.blockingMmap || ev.prim.vmaWrite) continue;
-      const s = ev.states.find((x) => held(x, 'mmap_write') > 0 && !x.imprecise && (run.entry.known || x.sites.mmap_write?.fn === run.fn));
+      const s = ev.states.find((x) => held(x, 'mmap_write') > 0 && !x.imprecise);
       if (!s) continue;
       out.push({
         at: ev.at, end: ev.end,

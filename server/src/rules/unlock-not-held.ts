@@ -16,11 +16,11 @@ export const rule: Rule = {
   summary: 'release of a lock the context may not hold, or a double release',
   check(run) {
     const out: RawFinding[] = [];
-    if (!run.entry.known) return out;
     for (const ev of run.result.events) {
       if (ev.k !== 'call' || !ev.missing.length) continue;
-      // Only the mm locks: other locks (ptl, rmap, hugetlb) are joined across paths and would be guesses.
-      const m = ev.missing.find((x) => !x.state.imprecise && MM.has(x.lock));
+      // Under a known entry, or where the function itself tried to take the lock on this path (then the
+      // entry did not hold it). Other locks than mm ones only where no join blurred their count.
+      const m = ev.missing.find((x) => !x.state.imprecise && (MM.has(x.lock) || !x.state.minorJoined));
       if (!m) continue;
       const s = m.state;
       const only = held(s, 'vma_read') > 0 && m.lock.startsWith('mmap') ? ' (only the per-VMA lock is held)' : '';

@@ -6,9 +6,41 @@
  * is reported only when none of them holds mmap_lock for write (a "must", so
  * paths merged from different callers do not cry wolf).
  */
-import { holdsMmapWrite } from '../core/interp';
+import { held, holdsMmap, holdsMmapWrite, type State } from '../core/interp';
 import type { RawFinding, Rule, RunView } from './types';
-import { chain, describe } from './util';
+import { chain, describe, lockSite } from './util';
+
+/** No known entry context: judge only what is decidable from the function and its callers on the way:
+ * the function took mmap_lock itself (so the entry did not hold it), or only a per-VMA read lock is held. */
+function partial(runs: RunView[]): RawFinding[] {
+  const out: RawFinding[] = [];
+  const verdict = new Map<number, { bad: State | null; ok: boolean; run: RunView; what: string; end: number }>();
+  for (const run of runs) {
+    for (const ev of run.result.events) {
+      let what: string | null = null;
+      if (ev.k === 'call' && ev.prim?.vmaWrite) what = `${ev.name}()`;
+      else if (ev.k === 'field') what = `writing vma->${ev.field}`;
+      if (!what || ev.k === 'use' || ev.k === 'ret') continue;
+      const v = verdict.get(ev.at) ?? { bad: null, ok: false, run, what, end: ev.end };
+      for (const s of ev.states) {
+        if (holdsMmapWrite(s) || (ev.base && s.facts[`new:${ev.base}`])) { v.ok = true; continue; }
+        if (s.imprecise) continue;
+        const decidable = s.att?.mmap || (held(s, 'vma_read') > 0 && !holdsMmap(s));
+        if (decidable && !v.bad) { v.bad = s; v.run = run; }
+      }
+      verdict.set(ev.at, v);
+    }
+  }
+  for (const [at, v] of verdict) {
+    if (v.ok || !v.bad) continue;
+    out.push({
+      at, end: v.end,
+      message: `${v.what} modifies a VMA without mmap_lock held for write (held here: ${describe(v.bad)}); VMA changes need mmap_write_lock() and the VMA write lock`,
+      related: [...chain(v.run), ...lockSite(v.bad, held(v.bad, 'vma_read') > 0 ? 'vma_read' : 'mmap_read', 'lock taken here')],
+    });
+  }
+  return out;
+}
 
 export const rule: Rule = {
   id: 'vma-write-without-mmap-write-lock',
@@ -18,7 +50,7 @@ export const rule: Rule = {
   checkAll(runs: RunView[]) {
     const out: RawFinding[] = [];
     const known = runs.filter((r) => r.entry.known);
-    if (!known.length) return out;
+    if (!known.length) return partial(runs);
     const verdict = new Map<number, { ok: boolean; run: RunView; held: string; what: string; end: number }>();
     for (const run of known) {
       for (const ev of run.result.events) {

@@ -122,8 +122,11 @@ suite('mm-lock-lens in the real extension host', function () {
       const ls = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
       return ls.some((l) => l.range.start.line === fnLine && l.command) ? ls : undefined;
     });
-    const lens = lenses.find((l) => l.range.start.line === fnLine)!;
+    const lens = lenses.find((l) => l.range.start.line === fnLine && l.command?.title.startsWith('entered under:'))!;
     assert.match(lens.command!.title, /^entered under: .*vma_read/);
+    // The simulator panel registers mmLockLens.simulatePath, so its lens is there too.
+    const sim = lenses.find((l) => l.range.start.line === fnLine && l.command?.title === 'Simulate');
+    assert.equal(sim?.command?.command, 'mmLockLens.simulatePath');
   });
 
   test('the quick fix replaces anon_vma_prepare(vma) by vmf_anon_prepare(vmf) and the error goes away', async () => {
