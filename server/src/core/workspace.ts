@@ -295,8 +295,9 @@ export class Workspace implements AnalysisHost {
     if (!r) return [];
     const seen = new Set<string>();
     const out: { locks: LockName[]; via: CallSite[] }[] = [];
+    // known contexts, and contexts handed down by callers that took a lock themselves (a lock is known held)
     for (const c of r.contexts) {
-      if (!c.known) continue;
+      if (c.root || c.imprecise || (!c.known && !Object.values(c.locks).some((n) => n > 0))) continue;
       const locks = publicLocks(c.locks);
       const k = locks.join();
       if (seen.has(k)) continue;
