@@ -38,7 +38,6 @@ const nodeEntries = [
   ['server/src/node/parse-worker.ts', 'dist/parse-worker.js', []],
 ];
 const browserEntries = [
-  ['media/src/panel.ts', 'dist/media/panel.js'],
   ['media/src/sim-worker.ts', 'dist/media/sim-worker.js'],
 ];
 const jobs = [];
@@ -48,9 +47,17 @@ for (const [entry, outfile, external] of nodeEntries) {
   const alias = { 'web-tree-sitter': require.resolve('web-tree-sitter') };
   jobs.push(build({ ...common, entryPoints: [entry], outfile, platform: 'node', format: 'cjs', target: 'node20', external, alias }));
 }
+const browser = { ...common, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } };
 for (const [entry, outfile] of browserEntries) {
   if (!existsSync(join(root, entry))) continue;
-  jobs.push(build({ ...common, entryPoints: [entry], outfile, platform: 'browser', format: 'iife', target: 'es2022', loader: { '.css': 'text' } }));
+  jobs.push(build({ ...browser, entryPoints: [entry], outfile }));
+}
+// The panel starts its worker from the worker bundle's text, inlined here: in a
+// webview, fetching it would be a round trip through the extension host before
+// the first result (about 0.4 s in code-server).
+if (existsSync(join(root, 'media/src/panel.ts')) && existsSync(join(root, 'media/src/sim-worker.ts'))) {
+  jobs.push(build({ ...browser, entryPoints: ['media/src/sim-worker.ts'], write: false, sourcemap: false, minify: true }).then((w) =>
+    build({ ...browser, entryPoints: ['media/src/panel.ts'], outfile: 'dist/media/panel.js', define: { MM_LOCK_LENS_SIM_WORKER: JSON.stringify(w.outputFiles[0].text) } })));
 }
 await Promise.all(jobs);
 

@@ -40,12 +40,16 @@ class SimulatePanel {
   /** The column of the editor the profile came from (where reveals go). */
   private sourceColumn: vscode.ViewColumn | undefined;
   readonly statuses: Status[] = [];
+  private readonly profileInHtml: boolean;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     private readonly log: (m: string) => void,
+    initial?: PanelProfile,
   ) {
+    this.profile = initial;
+    this.profileInHtml = initial !== undefined;
     const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
     panel.webview.options = { enableScripts: true, localResourceRoots: [media] };
     panel.iconPath = undefined;
@@ -56,16 +60,18 @@ class SimulatePanel {
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
       workerUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'sim-worker.js')).toString(),
       title: panel.title,
+      profile: initial,
     });
     panel.webview.onDidReceiveMessage((m) => this.onMessage(m), undefined, this.disposables);
     panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
   }
 
-  show(profile: PanelProfile, sourceColumn: vscode.ViewColumn | undefined): void {
+  /** Shows a profile: a new page has it in its HTML; a page already loaded gets it as a message. */
+  show(profile: PanelProfile, sourceColumn: vscode.ViewColumn | undefined, post: boolean): void {
     this.profile = profile;
     this.sourceColumn = sourceColumn ?? this.sourceColumn;
     this.panel.title = `Simulate ${profile.function}`;
-    this.post({ type: 'init', profile });
+    if (post) this.post({ type: 'init', profile });
   }
 
   private post(message: HostToPage): void {
@@ -81,7 +87,8 @@ class SimulatePanel {
     const msg = parsed.value;
     switch (msg.type) {
       case 'ready':
-        if (this.profile) this.post({ type: 'init', profile: this.profile });
+        // A new page has the profile in its HTML; a revived one gets it here.
+        if (this.profile && !this.profileInHtml) this.post({ type: 'init', profile: this.profile });
         break;
       case 'reveal':
         void this.reveal(msg.line);
@@ -204,15 +211,16 @@ export function registerSimulatePanel(context: vscode.ExtensionContext, options:
     let p = SimulatePanel.current;
     if (p) {
       p.panel.reveal(vscode.ViewColumn.Beside, true);
+      p.show(profile, column, true);
     } else {
       const panel = vscode.window.createWebviewPanel(SIMULATE_VIEW_TYPE, `Simulate ${profile.function}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
         enableScripts: true,
         localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'media')],
       });
-      p = new SimulatePanel(panel, context.extensionUri, log);
+      p = new SimulatePanel(panel, context.extensionUri, log, profile);
       SimulatePanel.current = p;
+      p.show(profile, column, false);
     }
-    p.show(profile, column);
     return true;
   };
   context.subscriptions.push(

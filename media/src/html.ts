@@ -14,6 +14,8 @@ export interface PanelHtmlOptions {
   scriptUri: string;
   workerUri: string;
   title: string;
+  /** The profile to start with (the page checks it like any message); saves a round trip. */
+  profile?: unknown;
 }
 
 function escapeHtml(s: string): string {
@@ -42,7 +44,7 @@ export function panelHtml(o: PanelHtmlOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(o.title)}</title>
 </head>
-<body data-worker="${escapeHtml(o.workerUri)}" data-state="loading">
+<body data-worker="${escapeHtml(o.workerUri)}"${o.profile === undefined ? '' : ` data-profile="${escapeHtml(JSON.stringify(o.profile))}"`} data-state="loading">
 <main id="app"></main>
 <script nonce="${escapeHtml(o.nonce)}" src="${escapeHtml(o.scriptUri)}"></script>
 </body>

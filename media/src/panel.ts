@@ -19,7 +19,7 @@ import type { KeySpec, ScenarioInfo, SimResult } from '../../server/src/simulato
 import { profileToScenario, variantConfig, type Comparison, type ProfileScenario } from '../../server/src/simulator/profile-scenario';
 import { Chart, readTheme, type ChartSeries, type Theme } from './charts';
 import {
-  checkHostToPage, checkPanelState, checkWorkerToPage,
+  checkHostToPage, checkPanelState, checkProfile, checkWorkerToPage,
   type PageToHost, type PageToWorker, type PanelProfile, type PanelState, type ParamSet, type Side, type Snapshot,
 } from './messages';
 import { parse } from './schema';
@@ -32,6 +32,7 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+performance.mark('mm-lock-lens:script');
 const vscode = acquireVsCodeApi();
 const PROGRESS_EVERY_MS = 100;
 /** Keys the profile decides; the form shows them read-only. */
@@ -214,19 +215,24 @@ app.append(
 // ---------------------------------------------------------------- worker
 let worker: Worker | null = null;
 
+/** The worker bundle's text, inlined by scripts/build.mjs ('' in a build without it). */
+declare const MM_LOCK_LENS_SIM_WORKER: string;
+
 async function startWorker(): Promise<void> {
-  const url = document.body.dataset.worker;
-  if (!url) {
-    fatal('the page has no worker address (data-worker)');
-    return;
-  }
   try {
-    // A webview's resources are served from another origin than the page, and
-    // a Worker must be same-origin: fetch the bundle and start it from a blob.
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const blob = new Blob([await res.text()], { type: 'text/javascript' });
-    worker = new Worker(URL.createObjectURL(blob), { name: 'mm-lock-lens-sim' });
+    // A Worker must be same-origin, and a webview's resources are on another
+    // origin than its document: start it from a blob of the worker's text,
+    // inlined into this bundle, else fetched from the bundle folder.
+    let source = typeof MM_LOCK_LENS_SIM_WORKER === 'string' ? MM_LOCK_LENS_SIM_WORKER : '';
+    if (!source) {
+      const url = document.body.dataset.worker;
+      if (!url) throw new Error('the page has no worker address (data-worker)');
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      source = await res.text();
+    }
+    worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { name: 'mm-lock-lens-sim' });
+    performance.mark('mm-lock-lens:worker-started');
   } catch (e) {
     fatal(`cannot start the simulation worker: ${e instanceof Error ? e.message : String(e)}`);
     return;
@@ -237,6 +243,9 @@ async function startWorker(): Promise<void> {
     onWorkerFailure(`the simulation worker failed: ${ev.message || 'unknown error'}`);
   };
 }
+
+// The worker boots while the page renders the profile and the form.
+const workerStarted = startWorker();
 
 function fatal(message: string): void {
   runNotes.textContent = message;
@@ -263,6 +272,7 @@ function onWorkerMessage(data: unknown): void {
   }
   const msg = parsed.value;
   if (msg.type === 'scenarios') {
+    performance.mark('mm-lock-lens:worker-ready');
     scenario = msg.scenarios.find((s) => s.name === 'path') ?? null;
     if (!scenario) {
       fatal(`the simulator has no 'path' scenario (it has: ${msg.scenarios.map((s) => s.name).join(', ')})`);
@@ -279,7 +289,10 @@ function onWorkerMessage(data: unknown): void {
       snaps = msg.snapshots;
       renderProgress(msg.fraction);
       renderResults();
-      if (first) setStatus('partial', `first results after ${Math.round(performance.now() - runStarted)} ms`);
+      if (first) {
+        performance.mark('mm-lock-lens:first-results');
+        setStatus('partial', `first results after ${Math.round(performance.now() - runStarted)} ms`);
+      }
       break;
     }
     case 'done': {
@@ -320,6 +333,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
   }
   const msg = parsed.value;
   if (msg.type === 'init') {
+    performance.mark('mm-lock-lens:init');
     const changed = setProfile(msg.profile, false);
     if (changed && runId > 0) scheduleRun(0);
     else maybeRun();
@@ -561,6 +575,7 @@ function run(): void {
   runId++;
   running = true;
   runStarted = performance.now();
+  performance.mark('mm-lock-lens:run');
   snaps = {};
   runNotes.classList.remove('error');
   runNotes.textContent = lastDropped.length
@@ -854,13 +869,18 @@ function renderFallbacks(): void {
       const tr = h('tr', { class: 'fallback', tabindex: '0', 'data-line': String(f.line), title: `Reveal line ${f.line} in the editor` },
         h('td', { class: 'num', text: String(f.line) }),
         h('td', {}, h('code', { text: f.condition }), h('span', { class: 'badge', text: f.kind })),
-        h('td', { class: 'why', text: f.why }));
+        h('td', { class: 'why' }, ...inlineCode(f.why)));
       const reveal = () => vscode.postMessage({ type: 'reveal', line: f.line });
       tr.addEventListener('click', reveal);
       tr.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); reveal(); } });
       return tr;
     })),
   );
+}
+
+/** The catalogue's texts mark code with backticks (Markdown): show it as code, as text nodes only. */
+function inlineCode(text: string): (Node | string)[] {
+  return text.split('`').map((part, i) => (i % 2 ? h('code', { text: part }) : part));
 }
 
 // ---------------------------------------------------------------- export
@@ -952,7 +972,20 @@ window.addEventListener('resize', () => {
       log('warn', `ignored a saved state that does not match its schema: ${parsed.error}`);
     }
   }
+  // A new panel carries its profile in the page (no round trip); a restored one has its state.
+  const embedded = document.body.dataset.profile;
+  if (embedded && !profile) {
+    let data: unknown;
+    try {
+      data = JSON.parse(embedded);
+    } catch {
+      data = undefined;
+    }
+    const parsed = parse(checkProfile, data);
+    if (parsed.ok) setProfile(parsed.value, false);
+    else log('warn', `ignored a malformed profile in the page: ${parsed.error}`);
+  }
   setStatus('idle', '');
-  void startWorker().then(maybeRun);
+  void workerStarted.then(maybeRun);
   vscode.postMessage({ type: 'ready' });
 }

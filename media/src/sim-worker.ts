@@ -97,8 +97,8 @@ async function run(msg: Extract<PageToWorker, { type: 'run' }>): Promise<void> {
     }
     jobs.push({ side: j.side, sim: createSimulation(v.config), chunk: 2000, done: false, series: { t_s: [], faults_per_s: [], writers_per_s: [] }, last: { t: 0, faults: 0, writers: 0 } });
   }
-  // Post the first partial results as soon as there is something to show.
-  let nextPost = performance.now() + Math.min(msg.progressEveryMs, 25);
+  // Post the first partial results as soon as both variants have run one chunk.
+  let nextPost = performance.now();
   while (jobs.some((j) => !j.done)) {
     for (const job of jobs) {
       if (job.done) continue;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { makeNonce, panelHtml } from '../../media/src/html';
+import { codeServerModule } from '../support/vscode-host';
 import type { PanelProfile } from '../../media/src/messages';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
@@ -24,16 +25,11 @@ declare const window: any;
 declare const document: any;
 declare const MutationObserver: any;
 
-/** Chromium from Debian: installed by .ci/run, or by this set-up when running as root. */
+/** Chromium from Debian: installed by .ci/run, or by the shared set-up (scripts/code-server.mjs) when running as root. */
 export async function ensureChromium(): Promise<void> {
   if (existsSync(CHROMIUM)) return;
-  const helper = join(repoRoot, 'scripts', 'code-server.mjs');
-  if (existsSync(helper)) {
-    const m = (await import(helper)) as { ensureDebianPackages(p: string[]): void };
-    m.ensureDebianPackages(['chromium']);
-    return;
-  }
-  throw new Error(`Chromium is missing. Install it with:\n  sudo apt-get install -y --no-install-recommends chromium`);
+  const cs = await codeServerModule();
+  cs.ensureDebianPackages(['chromium']);
 }
 
 export interface PanelServer {

@@ -27,10 +27,13 @@ export const rule: Rule = {
     if (checks) return out;
     for (const e of lookups) {
       if (e.k !== 'call') continue;
+      // where the still-locked, unchecked VMA is first used or handed back
+      const later = evs.find((x) => x.at > e.end && (x.k === 'call' ? x.states : x.k === 'ret' ? [x.state] : []).some((s) => s.sites.vma_read?.off === e.at && s.sites.vma_read.fn === run.fn));
+      const related = later ? [{ site: { file: run.file, fn: run.fn, off: later.at, call: later.k === 'call' ? later.name : 'return' }, message: later.k === 'ret' ? 'the VMA is handed back here, locked and unchecked' : 'the VMA is used here, locked and unchecked' }] : [];
       out.push({
         at: e.at, end: e.end,
         message: `${run.fn}() uses ${e.name}() outside the fault path but never checks VM_SHARED or vma->anon_vma: a private file mapping without an anon_vma comes back locked; handle it as uffd_lock_vma() does (drop the VMA lock and retry under mmap_lock)`,
-        related: [],
+        related,
       });
     }
     return out;
