@@ -22,6 +22,10 @@ export const examplesDir = path.join(repoRoot, 'examples');
 export const uriOf = (p: string) => pathToFileURL(p).href;
 
 export interface StartOptions {
+  /** The server bundle to run (default: dist/server.js). */
+  serverPath?: string;
+  /** Node options for the server process (e.g. a heap limit). */
+  nodeArgs?: string[];
   workspace?: string;
   settings?: Record<string, unknown>;
   initializationOptions?: Record<string, unknown>;
@@ -51,7 +55,7 @@ export class ServerUnderTest {
   }
 
   static async start(opts: StartOptions = {}): Promise<ServerUnderTest> {
-    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.serverPath ?? serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const s = new ServerUnderTest(child, conn, opts);
     child.stderr!.on('data', (d: Buffer) => s.stderr.push(d.toString()));

@@ -8,6 +8,7 @@
  * is logged and answered with an empty result; bad parameters get an
  * InvalidParams error or null, never a crash.
  */
+import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import {
@@ -20,6 +21,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisHost, TextEdit as HostEdit } from '../core/host';
 import type { Finding } from '../core/types';
+import type { ParsedFile } from '../core/parse';
+import { parseInWorkers } from '../node/parse-pool';
 import { anonVmaPrepareFixes, ignoreFix, Fix } from './fixes';
 import {
   Commands, DiagnosticSource, FunctionProfileParams, FunctionProfileRequest, FunctionProfileResult, InitializationOptions,
@@ -27,6 +30,12 @@ import {
 } from './protocol';
 import { compileExcludes, DiagnosticLevel, parseSettings, Settings, defaultSettings } from './settings';
 import { findKernelMakefile, listCFiles, readSource } from './workspace';
+
+/** A host that also takes files parsed elsewhere (the core's Workspace: the CLI's worker-thread parsing). */
+interface TakesParsedFiles { setParsedFile(path: string, text: string, parsed: ParsedFile): void }
+function canTakeParsedFiles(h: AnalysisHost): h is AnalysisHost & TakesParsedFiles {
+  return typeof (h as Partial<TakesParsedFiles>).setParsedFile === 'function';
+}
 
 /** The rule whose quick fix rewrites the call (its id is part of the analysis' interface). */
 const ANON_VMA_RULE = 'anon-vma-prepare-under-vma-lock';
@@ -339,23 +348,61 @@ export function startServer(connection: Connection, createHost: () => Promise<An
         }
         let skipped = 0;
         let last = Date.now();
-        for (const [i, file] of files.entries()) {
-          if (cancelled()) break;
-          if (!docs.has(uriOf(file))) {
-            const r = await readSource(file);
-            if ('text' in r) { host.setFile(file, r.text); indexed.add(file); }
-            else { skipped++; log(`skipped ${file}: ${r.skipped}`); }
-          } else indexed.add(file);
-          status.done = i + 1;
-          if (Date.now() - last > 50) {
-            progress?.report(Math.floor((100 * (i + 1)) / files.length), `${i + 1}/${files.length} files`);
+        const step = () => {
+          status.done++;
+          if (Date.now() - last > 100) {
+            progress?.report(Math.floor((100 * status.done) / files.length), `${status.done}/${files.length} files`);
             sendStatus();
-            await yieldToEventLoop();
             last = Date.now();
           }
+        };
+        // Read in batches; parse each batch on worker threads when the host can take parsed files
+        // (the CLI's pool), else here. Open documents come from the editor, not the disk.
+        const bulk = canTakeParsedFiles(host) ? host : undefined;
+        const BATCH = 48;
+        for (let b = 0; b < files.length && !cancelled(); b += BATCH) {
+          const batch: { file: string; text: string }[] = [];
+          for (const file of files.slice(b, b + BATCH)) {
+            if (cancelled()) break;
+            if (docs.has(uriOf(file))) { indexed.add(file); step(); continue; }
+            const r = await readSource(file);
+            if ('text' in r) batch.push({ file, text: r.text });
+            else { skipped++; step(); log(`skipped ${file}: ${r.skipped}`); }
+          }
+          if (cancelled()) break;
+          const bytes = batch.reduce((n, t) => n + t.text.length, 0);
+          let viaWorkers = false;
+          if (bulk && batch.length >= 4 && bytes > 100_000) {
+            const got = new Set<number>();
+            try {
+              viaWorkers = await parseInWorkers(batch.map((t, id) => ({ id, text: t.text })), Math.max(1, Math.min(2, os.cpus().length)), (id, parsed) => {
+                const t = batch[id]!;
+                if (!parsed || cancelled()) return;
+                got.add(id);
+                bulk.setParsedFile(t.file, t.text, parsed);
+                indexed.add(t.file);
+                step();
+              });
+            } catch (e) {
+              logError('parsing on worker threads (parsing here instead)', e);
+            }
+            // What the workers did not parse is parsed here.
+            for (const [id, t] of batch.entries()) if (!got.has(id)) { host.setFile(t.file, t.text); indexed.add(t.file); step(); }
+            viaWorkers = true;
+          }
+          if (!viaWorkers) {
+            for (const t of batch) {
+              if (cancelled()) break;
+              host.setFile(t.file, t.text);
+              indexed.add(t.file);
+              step();
+              if (Date.now() - last > 50) await yieldToEventLoop();
+            }
+          }
+          await yieldToEventLoop();
         }
         const wasCancelled = cancelled();
-        log(`indexing ${wasCancelled ? 'cancelled' : 'done'}: ${status.done}/${files.length} files read, ${skipped} skipped, ${Date.now() - started} ms`);
+        log(`indexing ${wasCancelled ? 'cancelled' : 'done'}: ${status.done}/${files.length} files read and parsed, ${skipped} skipped, ${Date.now() - started} ms`);
         if (!wasCancelled || gen === indexGeneration) {
           progress?.report(100, 'checking');
           await publishAll();
