@@ -63,6 +63,8 @@ export interface RuleFinding {
 interface Memo {
   summarySig?: string;
   summary?: Summary;
+  findingsKey?: string;
+  findings?: { rule: Rule; raw: RawFinding }[];
   runs: Map<string, { sig: string; result: RunResult }>;
 }
 
@@ -78,44 +80,140 @@ export class AnalysisMemo {
 }
 
 export class Program {
-  readonly defs: Def[] = [];
+  private readonly byFile = new Map<string, Def[]>();
   readonly byName = new Map<string, Def[]>();
+  private readonly callers = new Map<string, Set<Def>>();
   private resolveCache = new Map<string, Map<string, Def[]>>();
-  readonly ops: { file: string; e: OpsEntry }[] = [];
+  private readonly opsByFile = new Map<string, OpsEntry[]>();
+  private readonly guardsByFile = new Map<string, { name: string; lockCall: string; unlockCall: string }[]>();
   readonly guardClasses = new Map<string, { lockCall: string; unlockCall: string }>();
+  /** Changes when the workspace's guard classes change (runs depend on them). */
+  guardSig = '';
   readonly files = new Map<string, FileInput>();
+  private readonly live = new Set<Def>();
+  private nextId = 0;
+  private defsCache: Def[] | null = null;
+  private opsCache: { file: string; e: OpsEntry }[] | null = null;
 
   constructor(inputs: FileInput[]) {
-    let id = 0;
-    for (const f of inputs) {
-      this.files.set(f.path, f);
-      const isHeader = f.path.endsWith('.h');
-      for (const fn of f.parsed.fns) {
-        const d: Def = { id: id++, file: f.path, fn, isHeader };
-        this.defs.push(d);
-        let l = this.byName.get(fn.name);
-        if (!l) this.byName.set(fn.name, (l = []));
-        l.push(d);
+    for (const f of inputs) this.setFile(f.path, f);
+  }
+
+  get defs(): Def[] {
+    this.defsCache ??= [...this.byFile.values()].flat();
+    return this.defsCache;
+  }
+
+  get ops(): { file: string; e: OpsEntry }[] {
+    this.opsCache ??= [...this.opsByFile].flatMap(([file, l]) => l.map((e) => ({ file, e })));
+    return this.opsCache;
+  }
+
+  defsOf(file: string): Def[] { return this.byFile.get(file) ?? []; }
+  alive(d: Def): boolean { return this.live.has(d); }
+  callersOf(name: string): Def[] { return [...(this.callers.get(name) ?? [])]; }
+
+  /** Replaces one file's functions; functions whose text did not change keep their Def (and analyses). */
+  setFile(path: string, input: FileInput | null): { added: Def[]; removed: Def[]; changed: Def[] } {
+    const old = this.byFile.get(path) ?? [];
+    const added: Def[] = [], removed: Def[] = [], changed: Def[] = [];
+    const pool = new Map<string, Def[]>();
+    for (const d of old) { const l = pool.get(d.fn.name) ?? []; l.push(d); pool.set(d.fn.name, l); }
+    const next: Def[] = [];
+    if (input) {
+      this.files.set(path, input);
+      const isHeader = path.endsWith('.h');
+      for (const fn of input.parsed.fns) {
+        const cands = pool.get(fn.name);
+        let d = cands?.find((x) => x.fn.ir === fn.ir) ?? cands?.[0];
+        if (d) {
+          cands!.splice(cands!.indexOf(d), 1);
+          const same = d.fn.ir === fn.ir;
+          if (!same) this.unindexCalls(d);
+          d.fn = fn;
+          if (!same) { this.indexCalls(d); changed.push(d); }
+        } else {
+          d = { id: this.nextId++, file: path, fn, isHeader };
+          this.live.add(d);
+          this.indexCalls(d);
+          let l = this.byName.get(fn.name);
+          if (!l) this.byName.set(fn.name, (l = []));
+          l.push(d);
+          this.resolveCache.delete(fn.name);
+          added.push(d);
+        }
+        next.push(d);
       }
-      for (const e of f.parsed.ops) this.ops.push({ file: f.path, e });
-      for (const g of f.parsed.guardClasses) this.guardClasses.set(g.name, g);
+      this.opsByFile.set(path, input.parsed.ops);
+      this.guardsByFile.set(path, input.parsed.guardClasses);
+    } else {
+      this.files.delete(path);
+      this.opsByFile.delete(path);
+      this.guardsByFile.delete(path);
     }
+    for (const l of pool.values()) for (const d of l) {
+      removed.push(d);
+      this.live.delete(d);
+      this.unindexCalls(d);
+      const byName = (this.byName.get(d.fn.name) ?? []).filter((x) => x !== d);
+      if (byName.length) this.byName.set(d.fn.name, byName); else this.byName.delete(d.fn.name);
+      this.resolveCache.delete(d.fn.name);
+    }
+    if (next.length) this.byFile.set(path, next); else this.byFile.delete(path);
+    this.defsCache = null;
+    this.opsCache = null;
+    this.guardClasses.clear();
+    for (const l of this.guardsByFile.values()) for (const g of l) this.guardClasses.set(g.name, g);
+    this.guardSig = [...this.guardClasses].map(([n, g]) => `${n}:${g.lockCall}`).sort().join(',');
+    return { added, removed, changed };
+  }
+
+  private indexCalls(d: Def): void {
+    for (const c of d.fn.ir.callees) {
+      let s = this.callers.get(c);
+      if (!s) this.callers.set(c, (s = new Set()));
+      s.add(d);
+    }
+  }
+
+  private unindexCalls(d: Def): void {
+    for (const c of d.fn.ir.callees) this.callers.get(c)?.delete(d);
   }
 
   /** Definitions a call from `file` to `name` may reach: same file, else headers, else non-static ones. */
   resolve(name: string, file: string): Def[] {
-    let perFile = this.resolveCache.get(file);
-    if (!perFile) this.resolveCache.set(file, (perFile = new Map()));
-    const hit = perFile.get(name);
+    let perName = this.resolveCache.get(name);
+    if (!perName) this.resolveCache.set(name, (perName = new Map()));
+    const hit = perName.get(file);
     if (hit) return hit;
     const all = this.byName.get(name) ?? [];
     let r = all.filter((d) => d.file === file);
     if (!r.length) r = all.filter((d) => d.isHeader);
     if (!r.length) r = all.filter((d) => !d.fn.isStatic);
     if (r.length > 1) r = r.slice(0, 2);
-    perFile.set(name, r);
+    perName.set(file, r);
     return r;
   }
+}
+
+/** A witness-chain element that remembers its function and offset, so its line follows edits. */
+export interface ViaSite extends CallSite {
+  def?: Def;
+  at?: number;
+}
+
+function viaSite(d: Def, at: number, line: number): ViaSite {
+  const v: ViaSite = { function: d.fn.name, file: d.file, line };
+  Object.defineProperty(v, 'def', { value: d, enumerable: false });
+  Object.defineProperty(v, 'at', { value: at, enumerable: false });
+  return v;
+}
+
+/** The current line of a witness-chain element. */
+export function currentLine(prog: Program, v: CallSite): number {
+  const x = v as ViaSite;
+  if (x.def && x.at !== undefined && prog.alive(x.def)) return prog.files.get(x.def.file)?.lineOf(x.def.fn.declStart + x.at) ?? v.line;
+  return v.line;
 }
 
 function outcomeKey(o: Outcome): string {
@@ -158,9 +256,69 @@ export function summarize(res: RunResult, seed: Record<string, number> = {}): Su
   return { outcomes };
 }
 
+const SUMMARY_IDS = new WeakMap<Summary, string>();
 function summaryId(s: Summary | undefined): string {
   if (!s) return '';
-  return s.outcomes.map((o) => `${o.ret}:${outcomeKey(o)}`).join(';');
+  let id = SUMMARY_IDS.get(s);
+  if (id === undefined) {
+    id = s.outcomes.map((o) => `${o.ret}:${outcomeKey(o)}`).join(';');
+    SUMMARY_IDS.set(s, id);
+  }
+  return id;
+}
+
+/** What a run hands to each callee, independent of the caller's context (cached per run result). */
+interface Derived {
+  callee: string;
+  at: number;
+  locks: Record<string, number>;
+  lockKey: string;
+  flag: 0 | 1 | 2;
+  argVals: number[];
+  imprecise: boolean;
+  anon: boolean | undefined;
+  sites: Record<string, Site>;
+  /** Holds vma_read or mmap_write (what an unknown entry may hand on). */
+  strong: boolean;
+}
+const DERIVED = new WeakMap<RunResult, Derived[]>();
+const RUN_IDS = new WeakMap<RunResult, number>();
+let nextRunId = 1;
+function runId(r: RunResult): number {
+  let id = RUN_IDS.get(r);
+  if (id === undefined) RUN_IDS.set(r, (id = nextRunId++));
+  return id;
+}
+
+function derive(res: RunResult): Derived[] {
+  const hit = DERIVED.get(res);
+  if (hit) return hit;
+  const out: Derived[] = [];
+  const seen = new Set<string>();
+  for (const ev of res.events) {
+    if (ev.k !== 'call' || !ev.callee) continue;
+    for (const s of ev.states) {
+      const locks: Record<string, number> = {};
+      // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
+      for (const [l, n] of Object.entries(s.locks)) if (n > 0 && CONTEXT_LOCKS.has(l)) locks[l] = 1;
+      if (locks.mmap_any && (locks.mmap_read || locks.mmap_write)) delete locks.mmap_any;
+      let flag = s.flag;
+      if (flag === 0) {
+        const vma = held(s, 'vma_read') > 0, mm = (locks.mmap_read ?? 0) + (locks.mmap_write ?? 0) + (locks.mmap_any ?? 0) > 0;
+        if (vma && !mm) flag = 1; else if (mm && !vma) flag = 2;
+      }
+      // parameters passed a known value (NULL, or surely not NULL) on this path
+      const argVals = (ev.args ?? []).map((a) => { const v = argValue(a, s); return v === 1 || (v & 1) === 0 ? v : -1; });
+      const lockKey = Object.keys(locks).sort().map((l) => `${l}1`).join(',');
+      const d: Derived = { callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon: s.facts.isanon, sites: s.sites, strong: !!(locks.vma_read || locks.mmap_write) };
+      const k = `${d.callee}@${d.at}|${lockKey}|${flag}|${argVals.join()}|${d.imprecise}|${d.anon}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(d);
+    }
+  }
+  DERIVED.set(res, out);
+  return out;
 }
 
 function ctxKey(locks: Record<string, number>, flag: number, known: boolean): string {
@@ -190,19 +348,36 @@ function parseLockArg(arg: string): LockToken | undefined {
   return undefined;
 }
 
+/** One entry context of a function, with who contributed it (a caller's context, or a seed). */
+interface CtxEntry {
+  ctx: Ctx;
+  by: Map<string, Ctx>;
+}
+
+/**
+ * The workspace analysis, kept up to date incrementally: `update()` takes the
+ * files that changed; summaries are recomputed for changed functions and,
+ * when a summary changes, for their callers; entry contexts are maintained
+ * with their contributors (a caller's context, an ops-table seed, an entry
+ * contract), so a changed run retracts what it handed on before and hands on
+ * anew; findings are recomputed lazily for the functions whose runs or
+ * contexts changed. A cold build is the same update from an empty workspace.
+ */
 export class Analysis {
   readonly summaries = new Map<Def, Summary | undefined>();
-  readonly results = new Map<Def, DefAnalysis>();
-  findings: RuleFinding[] = [];
+  private readonly ctxs = new Map<Def, Map<string, CtxEntry>>();
+  /** What each (function, context) handed on: contributor id -> targets. */
+  private readonly contrib = new Map<string, { target: Def; key: string }[]>();
+  private readonly runs = new Map<Def, Map<string, RunResult>>();
+  private readonly findingsOf = new Map<Def, RuleFinding[]>();
+  private readonly dirtyFindings = new Set<Def>();
+  private readonly seedKeys = new Map<string, { target: Def; key: string }[]>();
   readonly version: number;
+  readonly prog = new Program([]);
 
-  constructor(readonly prog: Program, readonly cat: Catalogue, private readonly memo: AnalysisMemo) {
+  constructor(readonly cat: Catalogue, private readonly memo: AnalysisMemo) {
     this.version = cat.version;
-    if (memo.version !== String(cat.version)) {
-      // a version change invalidates everything
-      (memo as { byIR: WeakMap<FunctionIR, Memo> }).byIR;
-      memo.version = String(cat.version);
-    }
+    memo.version = String(cat.version);
   }
 
   private summaryFor(file: string, name: string): Summary | undefined {
@@ -214,20 +389,41 @@ export class Analysis {
     return outs.some((o) => o.acquire || o.release || o.drops) ? { outcomes: outs } : undefined;
   }
 
+  private sigCache = new Map<Def, string>();
+  private sigRound = 0;
+  private sigRoundOf = new Map<Def, number>();
+
   private calleeSig(d: Def): string {
+    if (this.sigRoundOf.get(d) === this.sigRound) return this.sigCache.get(d)!;
+    const v = this.computeCalleeSig(d);
+    this.sigCache.set(d, v);
+    this.sigRoundOf.set(d, this.sigRound);
+    return v;
+  }
+
+  private computeCalleeSig(d: Def): string {
     let sig = '';
     for (const c of d.fn.ir.callees) {
       if (this.cat.byName.has(c)) continue;
-      const defs = this.prog.resolve(c, d.file);
-      if (!defs.length) continue;
-      const s = this.summaryFor(d.file, c);
-      if (s) sig += `${c}=${summaryId(s)}|`;
+      if (!this.prog.byName.has(c)) continue;
+      const s = this.prog.resolve(c, d.file).length ? this.summaryFor(d.file, c) : undefined;
+      sig += s ? `${c}=${summaryId(s)}|` : `${c}|`;
     }
-    return `${this.cat.version}|${sig}`;
+    return `${this.cat.version}|${this.prog.guardSig}|${sig}`;
   }
 
   /** No catalogue primitive, no callee with a lock effect, no guard, no VMA field write: nothing to interpret. */
+  private trivialCache = new Map<Def, { round: number; v: boolean }>();
+
   private trivial(d: Def): boolean {
+    const c = this.trivialCache.get(d);
+    if (c && c.round === this.sigRound) return c.v;
+    const v = this.computeTrivial(d);
+    this.trivialCache.set(d, { round: this.sigRound, v });
+    return v;
+  }
+
+  private computeTrivial(d: Def): boolean {
     const ir = d.fn.ir;
     if (ir.writesVmaField || d.fn.scopedGuards.length || /\bguard\s*\(/.test(ir.text)) return false;
     for (const c of ir.callees) {
@@ -283,39 +479,83 @@ export class Analysis {
       if (l) locks[l] = 1;
     }
     const line = this.prog.files.get(d.file)!.lineOf(d.fn.nameOffset);
-    return { key: ctxKey(locks, 0, false), locks, flag: 0, known: false, root: true, via: [{ function: d.fn.name, file: d.file, line }], sites: {} };
+    return { key: ctxKey(locks, 0, false), locks, flag: 0, known: false, root: true, via: [viaSite(d, d.fn.nameOffset - d.fn.declStart, line)], sites: {} };
   }
 
-  /** Summaries to a fixed point (bounded rounds), in callee-first order. */
-  computeSummaries(): void {
-    const order = this.postOrder();
-    for (let round = 0; round < 4; round++) {
-      let changed = false;
-      for (const d of order) {
-        const m = this.memo.get(d.fn.ir);
-        const sig = `${d.file}|${this.calleeSig(d)}`;
-        let s: Summary | undefined;
-        if (m.summarySig === sig) s = m.summary;
-        else {
-          const root = this.rootCtx(d);
-          s = summarize(this.runFor(d, root), root.locks);
-          m.summarySig = sig;
-          m.summary = s;
-        }
-        const prev = this.summaries.get(d);
-        if (summaryId(prev) !== summaryId(s) || !this.summaries.has(d)) {
-          if (this.summaries.has(d)) changed = true;
-          this.summaries.set(d, s);
-        }
+
+  // ---------------- incremental update ----------------
+
+  /** Replaces files (null = removed) and brings summaries, contexts and findings up to date. */
+  update(changes: { path: string; input: FileInput | null }[]): void {
+    const touched = new Set<Def>();
+    const removed: Def[] = [];
+    const names = new Set<string>();
+    for (const c of changes) {
+      const r = this.prog.setFile(c.path, c.input);
+      for (const d of r.removed) { removed.push(d); names.add(d.fn.name); }
+      for (const d of r.added) { touched.add(d); names.add(d.fn.name); }
+      for (const d of r.changed) touched.add(d);
+    }
+    // callers of names whose definitions appeared or went away resolve differently now
+    for (const n of names) for (const d of this.prog.callersOf(n)) touched.add(d);
+    this.sigRound++;
+    for (const d of removed) this.forget(d);
+    this.refreshSummaries(touched);
+    this.refreshContexts(touched, changes.map((c) => c.path));
+  }
+
+  private forget(d: Def): void {
+    const mine = this.ctxs.get(d);
+    if (mine) for (const k of [...mine.keys()]) this.retract(`${d.id}|${k}`);
+    this.ctxs.delete(d);
+    this.runs.delete(d);
+    this.summaries.delete(d);
+    this.findingsOf.delete(d);
+    this.dirtyFindings.delete(d);
+  }
+
+  /** Summaries of the touched functions, then of callers whose callee summary changed (bounded rounds per function). */
+  private refreshSummaries(touched: Set<Def>): void {
+    const order = this.postOrder(touched);
+    const queue = [...order];
+    const queued = new Set(queue);
+    const rounds = new Map<Def, number>();
+    for (let qi = 0; qi < queue.length; qi++) {
+      const d = queue[qi]!;
+      queued.delete(d);
+      if (!this.prog.alive(d)) continue;
+      const n = (rounds.get(d) ?? 0) + 1;
+      rounds.set(d, n);
+      const m = this.memo.get(d.fn.ir);
+      const sig = `${d.file}|${this.calleeSig(d)}`;
+      let s: Summary | undefined;
+      if (m.summarySig === sig && this.summaries.has(d)) s = m.summary;
+      else if (m.summarySig === sig) s = m.summary;
+      else {
+        const root = this.rootCtx(d);
+        s = summarize(this.runFor(d, root), root.locks);
+        m.summarySig = sig;
+        m.summary = s;
       }
-      if (!changed) break;
+      const had = this.summaries.has(d);
+      const prev = this.summaries.get(d);
+      this.summaries.set(d, s);
+      if (had && summaryId(prev) === summaryId(s)) continue;
+      if (!had && !s) continue;
+      this.sigRound++; // callee signatures may have changed
+      if (n > 4) continue; // recursion that does not settle: stop here
+      for (const c of this.prog.callersOf(d.fn.name)) {
+        touched.add(c);
+        if (!queued.has(c)) { queued.add(c); queue.push(c); }
+      }
     }
   }
 
-  private postOrder(): Def[] {
+  /** Callee-first order of the given functions (callees inside the set come first). */
+  private postOrder(set: Set<Def>): Def[] {
     const seen = new Set<Def>();
     const out: Def[] = [];
-    for (const root of this.prog.defs) {
+    for (const root of set) {
       if (seen.has(root)) continue;
       const stack: { d: Def; i: number }[] = [{ d: root, i: 0 }];
       seen.add(root);
@@ -325,7 +565,7 @@ export class Analysis {
         if (top.i < callees.length) {
           const name = callees[top.i++]!;
           for (const c of this.prog.resolve(name, top.d.file)) {
-            if (!seen.has(c)) { seen.add(c); stack.push({ d: c, i: 0 }); }
+            if (!seen.has(c) && set.has(c)) { seen.add(c); stack.push({ d: c, i: 0 }); }
           }
         } else {
           out.push(top.d);
@@ -336,130 +576,250 @@ export class Analysis {
     return out;
   }
 
-  /** Entry contexts: seeds from ops tables, entry contracts and annotations, then callers (worklist). */
-  computeContexts(): void {
-    const ctxs = new Map<Def, Ctx[]>();
-    const queue: { d: Def; ctx: Ctx }[] = [];
-    const add = (d: Def, ctx: Ctx): void => {
-      let l = ctxs.get(d);
-      if (!l) ctxs.set(d, (l = []));
-      if (l.some((c) => c.key === ctx.key)) return;
-      if (!ctx.root && l.filter((c) => !c.root).length >= MAX_CONTEXTS) return;
-      l.push(ctx);
-      queue.push({ d, ctx });
+  private lineOf(file: string, off: number): number {
+    return this.prog.files.get(file)?.lineOf(off) ?? 1;
+  }
+
+  private selfSite(d: Def): CallSite {
+    return viaSite(d, d.fn.nameOffset - d.fn.declStart, this.lineOf(d.file, d.fn.nameOffset));
+  }
+
+  /** Seeds: the unknown entry, entry contracts, and the ops tables of the changed files. */
+  private seeds(d: Def): { id: string; ctx: Ctx }[] {
+    const out: { id: string; ctx: Ctx }[] = [{ id: 'root', ctx: this.rootCtx(d) }];
+    const ec = this.cat.entries.find((x) => x.name.test(d.fn.name));
+    if (ec) out.push({ id: 'entry', ctx: this.knownCtx(d, ec.locks, 0, [], ec.note) });
+    return out;
+  }
+
+  private knownCtx(d: Def, locks: LockToken[], flag: 0 | 1 | 2, via: CallSite[], note: string): Ctx {
+    const l: Record<string, number> = {};
+    for (const x of locks) l[x] = (l[x] ?? 0) + 1;
+    return { key: ctxKey(l, flag, true), locks: l, flag, known: true, root: false, via: [...via, this.selfSite(d)], sites: {}, note };
+  }
+
+  private refreshContexts(touched: Set<Def>, files: string[]): void {
+    const work: [Def, string][] = [];
+    const inWork = new Set<string>();
+    const enqueue = (d: Def, key: string) => {
+      const id = `${d.id}|${key}`;
+      if (inWork.has(id)) return;
+      inWork.add(id);
+      work.push([d, key]);
     };
-    const lineOf = (file: string, off: number) => this.prog.files.get(file)!.lineOf(off);
-    const selfSite = (d: Def): CallSite => ({ function: d.fn.name, file: d.file, line: lineOf(d.file, d.fn.nameOffset) });
-    const known = (d: Def, locks: LockToken[], flag: 0 | 1 | 2, via: CallSite[], note: string): Ctx => {
-      const l: Record<string, number> = {};
-      for (const x of locks) l[x] = (l[x] ?? 0) + 1;
-      return { key: ctxKey(l, flag, true), locks: l, flag, known: true, root: false, via: [...via, selfSite(d)], sites: {}, note };
-    };
-    // seeds
+    // seeds of touched functions (root, entry contracts)
+    for (const d of touched) {
+      if (!this.prog.alive(d)) continue;
+      for (const s of this.seeds(d)) if (this.addCtx(d, s.ctx, `seed:${s.id}:${d.id}`)) enqueue(d, s.ctx.key);
+      this.dirtyFindings.add(d);
+      for (const k of this.ctxs.get(d)?.keys() ?? []) enqueue(d, k);
+    }
+    // ops-table seeds: recomputed for the changed files, and for tables naming a touched function
+    const opsSeeds = new Map<string, { target: Def; ctx: Ctx }[]>();
     for (const { file, e } of this.prog.ops) {
       for (const c of this.cat.ops) {
         if (c.struct !== e.struct || c.member !== e.member) continue;
         for (const d of this.prog.resolve(e.fn, file)) {
-          for (const en of c.entries) {
-            if (en.needsMapPages && !e.hasMapPages) continue;
+          c.entries.forEach((en, i) => {
+            if (en.needsMapPages && !e.hasMapPages) return;
             const flag = en.vmaFlag === undefined ? 0 : en.vmaFlag ? 1 : 2;
-            add(d, known(d, en.locks, flag, [{ function: `${e.table}.${e.member}`, file, line: lineOf(file, e.offset) }], `${e.struct}.${e.member} (${e.table}): ${c.note}`));
-          }
+            const id = `ops:${file}:${e.table}.${e.member}:${i}:${d.id}`;
+            const ctx = this.knownCtx(d, en.locks, flag, [{ function: `${e.table}.${e.member}`, file, line: this.lineOf(file, e.offset) }], `${e.struct}.${e.member} (${e.table}): ${c.note}`);
+            let l = opsSeeds.get(id);
+            if (!l) opsSeeds.set(id, (l = []));
+            l.push({ target: d, ctx });
+          });
         }
       }
     }
-    for (const d of this.prog.defs) {
-      add(d, this.rootCtx(d));
-      const ec = this.cat.entries.find((x) => x.name.test(d.fn.name));
-      if (ec) add(d, known(d, ec.locks, 0, [], ec.note));
+    const changedFiles = new Set(files);
+    for (const [id, old] of this.seedKeys) {
+      if (!opsSeeds.has(id) || changedFiles.has(id.split(':')[1]!)) {
+        for (const o of old) if (this.removeContribution(o.target, o.key, id)) enqueue(o.target, o.key);
+        this.seedKeys.delete(id);
+      }
+    }
+    for (const [id, list] of opsSeeds) {
+      if (this.seedKeys.has(id)) continue;
+      this.seedKeys.set(id, list.map((x) => ({ target: x.target, key: x.ctx.key })));
+      for (const x of list) if (this.addCtx(x.target, x.ctx, id)) enqueue(x.target, x.ctx.key);
     }
     // propagate
-    for (let qi = 0; qi < queue.length; qi++) {
-      const { d, ctx } = queue[qi]!;
-      const rootRes = this.runFor(d, this.rootCtx(d));
-      const transparent = !ctx.root && isTransparent(rootRes);
-      const res = transparent ? rootRes : this.runFor(d, ctx);
-      let list = this.results.get(d);
-      if (!list) this.results.set(d, (list = { def: d, contexts: [], runs: [] }));
-      list.runs.push({ ctx, result: res });
-      for (const ev of res.events) {
-        if (ev.k !== 'call' || !ev.callee) continue;
-        const targets = this.prog.resolve(ev.callee, d.file);
-        if (!targets.length) continue;
-        const line = lineOf(d.file, d.fn.declStart + ev.at);
-        // A function with no lock effect hands its own entry context on unchanged.
-        const states: State[] = transparent ? [{ ...initialState(ctx.locks, ctx.flag, ctx.sites), imprecise: !!ctx.imprecise, facts: ctx.anon === undefined ? {} : { isanon: ctx.anon } }] : ev.states;
-        for (const s of states) {
-          const locks: Record<string, number> = {};
-          let any = false;
-          // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
-          for (const [l, n] of Object.entries(s.locks)) if (n > 0 && CONTEXT_LOCKS.has(l)) { locks[l] = 1; any = true; }
-          if (locks.mmap_any && (locks.mmap_read || locks.mmap_write)) delete locks.mmap_any;
-          // an unknown entry hands on only what the rules use from it: a per-VMA lock or mmap_lock for write taken on the way
-          if (!ctx.known && !(locks.vma_read || locks.mmap_write)) continue;
-          let flag = s.flag;
-          if (flag === 0) {
-            const vma = held(s, 'vma_read') > 0, mm = (locks.mmap_read ?? 0) + (locks.mmap_write ?? 0) + (locks.mmap_any ?? 0) > 0;
-            if (vma && !mm) flag = 1; else if (mm && !vma) flag = 2;
-          }
-          for (const t of targets) {
-            if (t === d) continue;
-            const via = [...ctx.via.slice(0, -1), { function: d.fn.name, file: d.file, line }, selfSite(t)];
-            // parameters passed a known value (NULL, an error, a locked VMA) on this path
-            let params: Record<string, number> | undefined;
-            let pkey = '';
-            if (ev.args && !transparent) {
-              t.fn.params.forEach((p, i) => {
-                const a = ev.args![i];
-                if (!p || !a) return;
-                const v = argValue(a, s);
-                if (v !== 1 && (v & 1) !== 0) return; // NULL, or surely not NULL
-                (params ??= {})[p] = v;
-                pkey += `${p}=${v},`;
-              });
-            }
-            const imprecise = s.imprecise || !!ctx.imprecise;
-            const anon = s.facts.isanon ?? (transparent ? ctx.anon : undefined);
-            add(t, { key: ctxKey(locks, flag, ctx.known) + pkey + (imprecise ? '~' : '') + (anon === undefined ? '' : anon ? 'A' : 'F'), locks, flag, known: ctx.known, root: false, via, sites: s.sites, note: ctx.note, params, imprecise, anon });
-          }
+    for (let qi = 0; qi < work.length; qi++) {
+      const [d, key] = work[qi]!;
+      inWork.delete(`${d.id}|${key}`);
+      const cid = `${d.id}|${key}`;
+      const entry = this.ctxs.get(d)?.get(key);
+      if (!entry || !this.prog.alive(d)) { this.retract(cid); continue; }
+      const ctx = entry.ctx;
+      const res = this.runOrTransparent(d, ctx);
+      let runs = this.runs.get(d);
+      if (!runs) this.runs.set(d, (runs = new Map()));
+      if (runs.get(key) !== res.result) { runs.set(key, res.result); this.dirtyFindings.add(d); }
+      const now = this.handOn(d, ctx, res.result, res.transparent);
+      const before = this.contrib.get(cid) ?? [];
+      const nowKeys = new Set(now.map((x) => `${x.target.id}|${x.ctx.key}`));
+      for (const b of before) {
+        if (nowKeys.has(`${b.target.id}|${b.key}`)) continue;
+        if (this.removeContribution(b.target, b.key, cid)) enqueue(b.target, b.key);
+      }
+      const kept: { target: Def; key: string }[] = [];
+      for (const x of now) {
+        const had = this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid);
+        if (had) { kept.push({ target: x.target, key: x.ctx.key }); continue; }
+        if (this.addCtx(x.target, x.ctx, cid)) enqueue(x.target, x.ctx.key);
+        if (this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid)) kept.push({ target: x.target, key: x.ctx.key });
+      }
+      if (kept.length) this.contrib.set(cid, kept); else this.contrib.delete(cid);
+    }
+  }
+
+  /** Adds a contribution; true when the context is new for the target (to be run). */
+  private addCtx(d: Def, ctx: Ctx, by: string): boolean {
+    let m = this.ctxs.get(d);
+    if (!m) this.ctxs.set(d, (m = new Map()));
+    const e = m.get(ctx.key);
+    if (e) { e.by.set(by, ctx); return false; }
+    if (!ctx.root) {
+      let n = 0;
+      for (const x of m.values()) if (!x.ctx.root) n++;
+      if (n >= MAX_CONTEXTS) return false;
+    }
+    m.set(ctx.key, { ctx, by: new Map([[by, ctx]]) });
+    this.dirtyFindings.add(d);
+    return true;
+  }
+
+  /** Removes a contribution; true when the context is gone (its own contributions must be retracted). */
+  private removeContribution(d: Def, key: string, by: string): boolean {
+    const m = this.ctxs.get(d);
+    const e = m?.get(key);
+    if (!e) return false;
+    e.by.delete(by);
+    if (e.by.size) {
+      if (e.ctx === undefined || ![...e.by.values()].includes(e.ctx)) e.ctx = e.by.values().next().value!;
+      return false;
+    }
+    m!.delete(key);
+    this.runs.get(d)?.delete(key);
+    this.dirtyFindings.add(d);
+    return true;
+  }
+
+  private retract(cid: string): void {
+    const list = this.contrib.get(cid);
+    if (!list) return;
+    this.contrib.delete(cid);
+    for (const o of list) if (this.removeContribution(o.target, o.key, cid)) this.retract(`${o.target.id}|${o.key}`);
+  }
+
+  private runOrTransparent(d: Def, ctx: Ctx): { result: RunResult; transparent: boolean } {
+    const root = this.runFor(d, this.rootCtx(d));
+    if (ctx.root) return { result: root, transparent: false };
+    if (isTransparent(root)) return { result: root, transparent: true };
+    return { result: this.runFor(d, ctx), transparent: false };
+  }
+
+  /** The contexts a run hands to its callees. */
+  private handOn(d: Def, ctx: Ctx, res: RunResult, transparent: boolean): { target: Def; ctx: Ctx }[] {
+    const out: { target: Def; ctx: Ctx }[] = [];
+    const give = (dv: Derived, targets: Def[], transparentCtx: boolean): void => {
+      if (!ctx.known && !dv.strong) return; // an unknown entry hands on only a per-VMA lock or mmap_lock for write
+      const line = this.lineOf(d.file, d.fn.declStart + dv.at);
+      const imprecise = dv.imprecise || !!ctx.imprecise;
+      const anon = dv.anon ?? (transparentCtx ? ctx.anon : undefined);
+      for (const t of targets) {
+        if (t === d) continue;
+        let params: Record<string, number> | undefined;
+        let pkey = '';
+        if (!transparentCtx) {
+          t.fn.params.forEach((p, i) => {
+            const v = dv.argVals[i];
+            if (!p || v === undefined || v < 0) return;
+            (params ??= {})[p] = v;
+            pkey += `${p}=${v},`;
+          });
         }
+        const key = `${ctx.known ? 'K' : 'P'}${dv.flag}:${dv.lockKey}${pkey}${imprecise ? '~' : ''}${anon === undefined ? '' : anon ? 'A' : 'F'}`;
+        const via = [...ctx.via.slice(0, -1), viaSite(d, dv.at, line), this.selfSite(t)];
+        out.push({ target: t, ctx: { key, locks: dv.locks, flag: dv.flag, known: ctx.known, root: false, via, sites: dv.sites, note: ctx.note, params, imprecise, anon } });
+      }
+    };
+    if (transparent) {
+      // A function with no lock effect hands its own entry context on unchanged.
+      const locks: Record<string, number> = { ...ctx.locks };
+      const lockKey = Object.keys(locks).filter((l) => locks[l]).sort().map((l) => `${l}1`).join(',');
+      const seenCallee = new Set<string>();
+      for (const [name, at] of d.fn.ir.callSites) {
+        if (seenCallee.has(name)) continue;
+        seenCallee.add(name);
+        const targets = this.prog.resolve(name, d.file);
+        if (!targets.length) continue;
+        give({ callee: name, at, locks, lockKey, flag: ctx.flag, argVals: [], imprecise: false, anon: undefined, sites: ctx.sites, strong: !!(locks.vma_read || locks.mmap_write) }, targets, true);
+      }
+    } else {
+      for (const dv of derive(res)) {
+        const targets = this.prog.resolve(dv.callee, d.file);
+        if (targets.length) give(dv, targets, false);
       }
     }
-    for (const [d, l] of ctxs) {
-      const r = this.results.get(d);
-      if (r) r.contexts = l;
-    }
+    return out;
   }
 
-  computeFindings(): void {
+  // ---------------- queries ----------------
+
+  /** The function's contexts and runs (unknown entry first). */
+  resultOf(d: Def): DefAnalysis | undefined {
+    const m = this.ctxs.get(d);
+    if (!m) return undefined;
+    const runs = this.runs.get(d);
+    const contexts = [...m.values()].map((e) => e.ctx).sort((a, b) => Number(b.root) - Number(a.root));
+    return { def: d, contexts, runs: contexts.filter((c) => runs?.has(c.key)).map((c) => ({ ctx: c, result: runs!.get(c.key)! })) };
+  }
+
+  /** Findings of the functions of one file (all files when omitted). */
+  findingsFor(file?: string): RuleFinding[] {
     const out: RuleFinding[] = [];
-    const env = { cat: this.cat, version: this.version };
-    for (const a of this.results.values()) {
-      const seen = new Set<string>();
-      const retPtr = a.def.fn.ir.text.slice(0, a.def.fn.nameOffset - a.def.fn.declStart).trim().endsWith('*');
-      const contracts = a.def.fn.contracts.map((c) => ({ kind: c.kind, lock: parseLockArg(c.arg) ?? '', arg: c.arg })).filter((c) => c.lock);
-      const views: RunView[] = a.runs.map((r) => ({
-        file: a.def.file, fn: a.def.fn.name, text: a.def.fn.ir.text, result: r.result, returnsPointer: retPtr, contracts,
-        entry: { known: r.ctx.known, root: r.ctx.root, locks: r.ctx.locks, via: r.ctx.via, note: r.ctx.note } satisfies EntryView,
-      }));
-      const push = (rule: Rule, raw: RawFinding) => {
-        const k = `${rule.id}@${raw.at}`;
-        if (seen.has(k)) return;
-        seen.add(k);
-        out.push({ rule, def: a.def, raw });
-      };
-      for (const rule of RULES) {
-        for (const view of views) for (const raw of rule.check(view, env)) push(rule, raw);
-        if (rule.checkAll) for (const raw of rule.checkAll(views, env)) push(rule, raw);
+    for (const d of file === undefined ? this.prog.defs : this.prog.defsOf(file)) {
+      if (this.dirtyFindings.has(d) || !this.findingsOf.has(d)) {
+        this.findingsOf.set(d, this.computeFindings(d));
+        this.dirtyFindings.delete(d);
       }
+      out.push(...this.findingsOf.get(d)!);
     }
-    this.findings = out;
+    return out;
   }
 
-  analyse(): void {
-    this.computeSummaries();
-    this.computeContexts();
-    this.computeFindings();
+  private computeFindings(d: Def): RuleFinding[] {
+    const a = this.resultOf(d);
+    if (!a) return [];
+    const env = { cat: this.cat, version: this.version };
+    const memo = this.memo.get(d.fn.ir);
+    const fkey = `${d.file}|` + a.runs.map((r) => `${r.ctx.key}#${runId(r.result)}#${r.ctx.via.map((v) => `${v.file}:${v.line}`).join('>')}`).join(';');
+    if (memo.findingsKey === fkey && memo.findings) return memo.findings.map((f) => ({ rule: f.rule, def: d, raw: f.raw }));
+    const out: RuleFinding[] = [];
+    const mine: { rule: Rule; raw: RawFinding }[] = [];
+    const seen = new Set<string>();
+    const retPtr = d.fn.ir.text.slice(0, d.fn.nameOffset - d.fn.declStart).trim().endsWith('*');
+    const contracts = d.fn.contracts.map((c) => ({ kind: c.kind, lock: parseLockArg(c.arg) ?? '', arg: c.arg })).filter((c) => c.lock);
+    const views: RunView[] = a.runs.map((r) => ({
+      file: d.file, fn: d.fn.name, text: d.fn.ir.text, result: r.result, returnsPointer: retPtr, contracts,
+      entry: { known: r.ctx.known, root: r.ctx.root, locks: r.ctx.locks, via: r.ctx.via, note: r.ctx.note } satisfies EntryView,
+    }));
+    const push = (rule: Rule, raw: RawFinding) => {
+      const k = `${rule.id}@${raw.at}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      mine.push({ rule, raw });
+      out.push({ rule, def: d, raw });
+    };
+    for (const rule of RULES) {
+      for (const view of views) for (const raw of rule.check(view, env)) push(rule, raw);
+      if (rule.checkAll) for (const raw of rule.checkAll(views, env)) push(rule, raw);
+    }
+    memo.findingsKey = fkey;
+    memo.findings = mine;
+    return out;
   }
 
   /** Is this version inside [since, until)? */

@@ -7,7 +7,7 @@
 import type { Language, Tree } from 'web-tree-sitter';
 import { Parser } from 'web-tree-sitter';
 import { catalogueFor, allPrimitiveNames, type Catalogue } from '../catalogue';
-import { Analysis, AnalysisMemo, Program, type Def, type FileInput } from './analysis';
+import { Analysis, AnalysisMemo, currentLine, type Def, type FileInput, type RuleFinding } from './analysis';
 import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint, TextEdit } from './host';
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
@@ -56,7 +56,7 @@ export class Workspace implements AnalysisHost {
   private parser: Parser | null = null;
   private readonly fileMap = new Map<string, FileState>();
   private readonly irReuse = new Map<string, FunctionIR>();
-  private readonly memo = new AnalysisMemo();
+  private memo = new AnalysisMemo();
   private versionSetting: string | undefined;
   private makefile: string | undefined;
   private analysis: Analysis | null = null;
@@ -73,7 +73,10 @@ export class Workspace implements AnalysisHost {
   kernelVersion(): KernelVersionInfo { return chooseVersion(this.versionSetting, this.makefile); }
   private cat(): Catalogue { return catalogueFor(this.kernelVersion().version); }
 
-  private invalidate(): void { this.analysis = null; }
+  private invalidate(path?: string): void {
+    if (path === undefined) this.analysis = null;
+    else this.pending.add(path);
+  }
 
   // ---------------- files ----------------
 
@@ -96,21 +99,23 @@ export class Workspace implements AnalysisHost {
       st.parsed = out; st.tree = out.tree; st.normText = out.normText;
     }
     this.fileMap.set(path, st);
-    this.invalidate();
+    this.invalidate(path);
   }
 
   /** For the CLI's workers: a file parsed elsewhere (no tree kept: no incremental edits for it). */
   setParsedFile(path: string, text: string, parsed: ParsedFile): void {
     this.fileMap.get(path)?.tree?.delete();
+    // register the IRs, so that opening the file later (setFile) reuses them and their analyses
+    for (const fn of parsed.fns) this.irReuse.set(`${fn.name}\u0000${fn.ir.text}`, fn.ir);
     this.fileMap.set(path, { text, starts: lineStarts(text), parsed, tree: null });
-    this.invalidate();
+    this.invalidate(path);
   }
 
   /** For the CLI: a file kept out with a reason found elsewhere. */
   setSkippedFile(path: string, reason: string): void {
     this.fileMap.get(path)?.tree?.delete();
     this.fileMap.set(path, { text: '', starts: [0], skip: reason });
-    this.invalidate();
+    this.invalidate(path);
   }
 
   editFile(path: string, edits: TextEdit[]): void {
@@ -146,13 +151,13 @@ export class Workspace implements AnalysisHost {
     st.text = text;
     st.starts = lineStarts(text);
     st.parsed = out; st.tree = out.tree; st.normText = out.normText;
-    this.invalidate();
+    this.invalidate(path);
   }
 
   removeFile(path: string): void {
     this.fileMap.get(path)?.tree?.delete();
     this.fileMap.delete(path);
-    this.invalidate();
+    this.invalidate(path);
   }
 
   files(): string[] { return [...this.fileMap.keys()]; }
@@ -170,24 +175,38 @@ export class Workspace implements AnalysisHost {
 
   // ---------------- analysis ----------------
 
+  /** Files changed since the analysis was last brought up to date. */
+  private pending = new Set<string>();
+  private analysisVersion = '';
+
   private ensure(): Analysis {
-    if (this.analysis) return this.analysis;
-    const inputs: FileInput[] = [];
-    for (const [path, f] of this.fileMap) {
-      if (!f.parsed) continue;
-      const starts = f.starts;
-      inputs.push({ path, parsed: f.parsed, lineOf: (off) => position(starts, off).line });
+    const version = this.kernelVersion().version;
+    if (!this.analysis || this.analysisVersion !== version) {
+      // first use, or another kernel version: build from scratch (runs are memoised per version)
+      this.analysis = new Analysis(catalogueFor(version), this.memo.version === String(catalogueFor(version).version) ? this.memo : (this.memo = new AnalysisMemo()));
+      this.analysisVersion = version;
+      this.pending = new Set(this.fileMap.keys());
     }
-    const a = new Analysis(new Program(inputs), this.cat(), this.memo);
-    a.analyse();
-    this.analysis = a;
-    this.findingsByFile = this.buildFindings(a);
-    // IRs no longer referenced can go
-    if (this.irReuse.size > 4 * a.prog.defs.length + 1000) {
-      const live = new Set(a.prog.defs.map((d) => d.fn.ir));
-      for (const [k, ir] of this.irReuse) if (!live.has(ir)) this.irReuse.delete(k);
+    if (this.pending.size) {
+      const a = this.analysis;
+      const changes = [...this.pending].map((path) => ({ path, input: this.inputOf(path) }));
+      this.pending.clear();
+      a.update(changes);
+      this.findingsByFile.clear();
+      // IRs no longer referenced can go
+      if (this.irReuse.size > 4 * a.prog.defs.length + 1000) {
+        const live = new Set(a.prog.defs.map((d) => d.fn.ir));
+        for (const [k, ir] of this.irReuse) if (!live.has(ir)) this.irReuse.delete(k);
+      }
     }
-    return a;
+    return this.analysis;
+  }
+
+  private inputOf(path: string): FileInput | null {
+    const f = this.fileMap.get(path);
+    if (!f?.parsed) return null;
+    const starts = f.starts;
+    return { path, parsed: f.parsed, lineOf: (off) => position(starts, off).line };
   }
 
   /** Runs the analysis now (the CLI calls it to time it). */
@@ -228,48 +247,50 @@ export class Workspace implements AnalysisHost {
     return false;
   }
 
-  private buildFindings(a: Analysis): Map<string, Finding[]> {
-    const by = new Map<string, Finding[]>();
-    for (const f of a.findings) {
-      const file = f.def.file;
-      const start = this.loc(file, f.def.fn.declStart + f.raw.at);
-      const end = this.loc(file, f.def.fn.declStart + f.raw.end);
-      if (this.ignored(file, start.line, f.rule.id)) continue;
-      const related: RelatedLocation[] = [];
-      for (const r of f.raw.related) {
-        if (r.site) {
-          const off = this.siteOffset(r.site);
-          if (off === undefined) continue;
-          const p = this.loc(r.site.file, off);
-          related.push({ file: r.site.file, line: p.line, column: p.column, message: r.message });
-        } else if (r.call) {
-          const idx = f.raw.related.indexOf(r);
-          const next = f.raw.related[idx + 1]?.call?.function ?? f.def.fn.name;
-          related.push({ file: r.call.file, line: r.call.line, column: this.callColumn(r.call, /^\w+$/.test(next) ? next : undefined), message: r.message });
-        }
+  private convert(f: RuleFinding): Finding | null {
+    const file = f.def.file;
+    const start = this.loc(file, f.def.fn.declStart + f.raw.at);
+    const end = this.loc(file, f.def.fn.declStart + f.raw.end);
+    if (this.ignored(file, start.line, f.rule.id)) return null;
+    const prog = this.analysis!.prog;
+    const related: RelatedLocation[] = [];
+    f.raw.related.forEach((r, idx) => {
+      if (r.site) {
+        const off = this.siteOffset(r.site);
+        if (off === undefined) return;
+        const p = this.loc(r.site.file, off);
+        related.push({ file: r.site.file, line: p.line, column: p.column, message: r.message });
+      } else if (r.call) {
+        const next = f.raw.related[idx + 1]?.call?.function ?? f.def.fn.name;
+        const c = { ...r.call, line: currentLine(prog, r.call) };
+        related.push({ file: c.file, line: c.line, column: this.callColumn(c, /^\w+$/.test(next) ? next : undefined), message: r.message });
       }
-      const finding: Finding = {
-        file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
-        severity: f.rule.severity, rule: f.rule.id, message: f.raw.message, related,
-      };
-      let l = by.get(file);
-      if (!l) by.set(file, (l = []));
-      l.push(finding);
+    });
+    return {
+      file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
+      severity: f.rule.severity, rule: f.rule.id, message: f.raw.message, related,
+    };
+  }
+
+  private fileFindings(path: string): Finding[] {
+    const a = this.ensure();
+    let l = this.findingsByFile.get(path);
+    if (!l) {
+      l = a.findingsFor(path).map((f) => this.convert(f)).filter((x): x is Finding => x !== null);
+      l.sort((x, y) => x.line - y.line || x.column - y.column || x.rule.localeCompare(y.rule));
+      this.findingsByFile.set(path, l);
     }
-    for (const l of by.values()) l.sort((x, y) => x.line - y.line || x.column - y.column || x.rule.localeCompare(y.rule));
-    return by;
+    return l;
   }
 
   findings(path: string): Finding[] {
-    this.ensure();
-    return this.findingsByFile.get(path) ?? [];
+    return this.fileFindings(path);
   }
 
   allFindings(): Finding[] {
-    this.ensure();
-    const out: Finding[] = [];
-    for (const p of [...this.findingsByFile.keys()].sort()) out.push(...this.findingsByFile.get(p)!);
-    return out;
+    const a = this.ensure();
+    const files = [...new Set(a.prog.defs.map((d) => d.file))].sort();
+    return files.flatMap((p) => this.fileFindings(p));
   }
 
   // ---------------- profiles ----------------
@@ -291,18 +312,19 @@ export class Workspace implements AnalysisHost {
   }
 
   private entryOf(d: Def): { locks: LockName[]; via: CallSite[] }[] {
-    const r = this.ensure().results.get(d);
+    const r = this.ensure().resultOf(d);
     if (!r) return [];
     const seen = new Set<string>();
     const out: { locks: LockName[]; via: CallSite[] }[] = [];
     // known contexts, and contexts handed down by callers that took a lock themselves (a lock is known held)
     for (const c of r.contexts) {
-      if (c.root || c.imprecise || (!c.known && !Object.values(c.locks).some((n) => n > 0))) continue;
+      if (c.root || c.imprecise || (!c.known && !Object.values(c.locks).some((n) => (n as number) > 0))) continue;
       const locks = publicLocks(c.locks);
       const k = locks.join();
       if (seen.has(k)) continue;
       seen.add(k);
-      out.push({ locks, via: c.via });
+      const prog = this.ensure().prog;
+      out.push({ locks, via: c.via.map((v) => ({ function: v.function, file: v.file, line: currentLine(prog, v) })) });
     }
     return out;
   }
@@ -324,7 +346,7 @@ export class Workspace implements AnalysisHost {
 
   private profileOf(d: Def): FunctionProfile {
     const a = this.ensure();
-    const r = a.results.get(d);
+    const r = a.resultOf(d);
     const root = r?.runs.find((x) => x.ctx.root)?.result;
     const acquires: LockEvent[] = [], releases: LockEvent[] = [];
     const fallbacks: FallbackPoint[] = [];
@@ -394,7 +416,7 @@ export class Workspace implements AnalysisHost {
     if (hit) return hit;
     const res = { anon: false, write: false };
     this.propMemo.set(d, res);
-    const root = a.results.get(d)?.runs.find((x) => x.ctx.root)?.result;
+    const root = a.resultOf(d)?.runs.find((x) => x.ctx.root)?.result;
     for (const ev of root?.events ?? []) {
       if (ev.k === 'field') res.write = true;
       if (ev.k !== 'call') continue;
@@ -464,7 +486,7 @@ export class Workspace implements AnalysisHost {
     for (const fn of st.parsed.fns) {
       const d = a.prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
       if (!d) continue;
-      const r = a.results.get(d);
+      const r = a.resultOf(d);
       if (!r) continue;
       const entry = this.entryOf(d);
       if (entry.length) {
