@@ -291,6 +291,8 @@ function onWorkerMessage(data: unknown): void {
       renderResults();
       if (first) {
         performance.mark('mm-lock-lens:first-results');
+        // When the frame with the first numbers has been painted.
+        requestAnimationFrame(() => setTimeout(() => performance.mark('mm-lock-lens:first-painted'), 0));
         setStatus('partial', `first results after ${Math.round(performance.now() - runStarted)} ms`);
       }
       break;
@@ -670,7 +672,26 @@ function renderResults(): void {
     .map((k) => h('tr', { 'data-cause': k }, h('td', {}, 'fallback cause ', h('code', { text: k })),
       h('td', { class: 'num', text: a ? fmtCount(num(ca[k]) ?? 0) : '…' }), h('td', { class: 'num', text: b ? fmtCount(num(cb[k]) ?? 0) : '…' })));
   vmstatTable.replaceChildren(h('thead', {}, vmHead), h('tbody', {}, ...vmRows, ...causeRows));
-  renderCharts();
+  scheduleCharts();
+}
+
+/** Charts are drawn in a task after the frame that shows the tables (the
+ * numbers are painted first) and, while a run goes on, at most every
+ * CHART_EVERY_MS: they cost more than the tables, and input comes first. */
+const CHART_EVERY_MS = 300;
+let chartsPending = false;
+let chartsDrawnAt = -Infinity;
+function scheduleCharts(): void {
+  if (chartsPending) return;
+  chartsPending = true;
+  const wait = running ? Math.max(0, chartsDrawnAt + CHART_EVERY_MS - performance.now()) : 0;
+  const draw = () => requestAnimationFrame(() => setTimeout(() => {
+    chartsPending = false;
+    chartsDrawnAt = performance.now();
+    renderCharts();
+  }, 0));
+  if (wait > 0) setTimeout(draw, wait);
+  else draw();
 }
 
 function latencySeries(which: 'faults' | 'writers'): { data: [number[], ...(number | null)[][]]; note?: string } | null {

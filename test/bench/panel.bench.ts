@@ -39,16 +39,21 @@ async function main(): Promise<void> {
     let defaultsRun = '';
     for (let i = 0; i < 5; i++) {
       const t0 = Date.now();
-      const { page, log } = await openPanel(browser.context, server.origin);
-      // As the host does: answer the page's `ready` with the profile.
-      await page.waitForFunction(() => window.__posted.some((m: any) => m.type === 'ready'));
+      // As the extension host serves a new panel: the profile in the page.
+      const { page, log } = await openPanel(browser.context, server.origin, { profile: faultProfile() });
       const tReady = Date.now();
-      await hostPost(page, { type: 'init', profile: faultProfile() });
       await page.waitForFunction(() => {
         const cells = document.querySelectorAll('#summary tr[data-metric="faults.p99"] td');
-        return cells.length === 4 && !cells[1].textContent.includes('…') && !cells[2].textContent.includes('…');
+        return cells.length === 4 && !cells[1].textContent.includes('…') && !cells[2].textContent.includes('…') &&
+          performance.getEntriesByName('mm-lock-lens:first-painted').length > 0;
       }, null, { timeout: 30_000, polling: 5 });
-      firsts.push(Date.now() - t0);
+      // On screen: the page marks when the frame with the first numbers was painted (same wall clock).
+      const painted = await page.evaluate(() => {
+        const p = performance as any;
+        const e = p.getEntriesByName('mm-lock-lens:first-painted')[0];
+        return e ? p.timeOrigin + e.startTime : NaN;
+      }).catch(() => NaN);
+      firsts.push((Number.isFinite(painted) ? painted : Date.now()) - t0);
       toReady.push(tReady - t0);
       if (i === 0) {
         await page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 120_000 });
@@ -57,8 +62,8 @@ async function main(): Promise<void> {
       }
       await page.close();
     }
-    console.log('first results (default process), page open -> numbers of both variants:');
-    console.log(`  p50 ${f1(q(firsts, 0.5))} ms, max ${f1(Math.max(...firsts))} ms (target < 1000 ms); page script ready after p50 ${f1(q(toReady, 0.5))} ms`);
+    console.log('first results (default process), page open -> the frame showing the numbers of both variants painted:');
+    console.log(`  p50 ${f1(q(firsts, 0.5))} ms, max ${f1(Math.max(...firsts))} ms (target < 1000 ms); page loaded (goto returned) after p50 ${f1(q(toReady, 0.5))} ms`);
     console.log(`  the whole default run: ${defaultsRun}`);
 
     // ---- a run of several seconds: input latency, long tasks and the progress rate

@@ -146,3 +146,39 @@ async function simulateAndReveal(page: Page): Promise<void> {
   assert.match(await cursorLine(page), /^Ln 17, Col \d+/);
   await page.screenshot({ path: join(artifacts, 'simulate-panel-revealed.png') });
 }
+
+test('the panel comes back after a window reload, with its parameters, and still reveals lines', { timeout: 240_000 }, async () => {
+  const page = session!.page;
+  try {
+    let frame = await panelFrame(page, 10_000);
+    // A parameter the page keeps in its state.
+    await frame.locator('#param-seed input').fill('9');
+    await frame.waitForFunction(() => document.body.dataset.state === 'running' || document.body.dataset.state === 'partial', null, { timeout: 10_000 }).catch(() => undefined);
+    await frame.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
+
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForTimeout(1000);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.tab', { hasText: 'Simulate demo_anon_fault' }).first().waitFor({ timeout: 60_000 });
+    frame = await panelFrame(page, 60_000);
+    await frame.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
+    assert.equal(await frame.locator('h1').innerText(), 'Simulate demo_anon_fault()');
+    assert.equal(await frame.locator('#param-seed input').inputValue(), '9', 'the seed survived the reload');
+    assert.match(await frame.locator('#summary tr[data-metric="path.p99"] td').nth(2).innerText(), /\d (us|ms|s)$/);
+
+    // The revived panel still knows its file: move the cursor away, then reveal line 17 again.
+    await page.locator('.tab', { hasText: 'demo_fault.c' }).first().click();
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(':40');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^Ln 40,/.test(document.querySelector('[id="status.editor.selection"]')?.innerText ?? ''), null, { timeout: 10_000 });
+    await frame.locator('#fallbacks tr.fallback[data-line="17"]').click();
+    await page.waitForFunction(() => /^Ln 17,/.test(document.querySelector('[id="status.editor.selection"]')?.innerText ?? ''), null, { timeout: 10_000 }).catch(() => undefined);
+    assert.match(await cursorLine(page), /^Ln 17, Col \d+/);
+    await page.screenshot({ path: join(artifacts, 'simulate-panel-after-reload.png') });
+  } catch (e) {
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'simulate-panel-reload-failure.png') }).catch(() => undefined);
+    throw e;
+  }
+});

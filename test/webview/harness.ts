@@ -48,7 +48,13 @@ export async function servePanel(): Promise<PanelServer> {
     if (url.pathname === '/' || url.pathname === '/index.html') {
       const nonce = makeNonce((n) => randomBytes(n));
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/media/panel.js`, workerUri: `${origin}/media/sim-worker.js`, title: 'panel test' }));
+      // ?profile=BASE64URL(JSON): the profile in the page, as the extension host serves a new panel.
+      const embedded = url.searchParams.get('profile');
+      let profile: unknown;
+      if (embedded) {
+        try { profile = JSON.parse(Buffer.from(embedded, 'base64url').toString('utf8')); } catch { profile = embedded; }
+      }
+      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/media/panel.js`, workerUri: `${origin}/media/sim-worker.js`, title: 'panel test', profile }));
       return;
     }
     const m = /^\/media\/([\w.-]+\.js)$/.exec(url.pathname);
@@ -129,7 +135,7 @@ const THEMES: Record<ThemeName, Record<string, string>> = {
   },
 };
 
-export async function openPanel(context: BrowserContext, origin: string, opts: { state?: unknown; theme?: ThemeName; beforeLoad?: () => void } = {}): Promise<{ page: Page; log: () => Promise<HostLog>; consoleErrors: string[] }> {
+export async function openPanel(context: BrowserContext, origin: string, opts: { state?: unknown; theme?: ThemeName; beforeLoad?: () => void; profile?: unknown } = {}): Promise<{ page: Page; log: () => Promise<HostLog>; consoleErrors: string[] }> {
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -168,7 +174,7 @@ export async function openPanel(context: BrowserContext, origin: string, opts: {
     };
   }, opts.state ?? null);
   if (opts.beforeLoad) await page.addInitScript(opts.beforeLoad);
-  await page.goto(origin + '/');
+  await page.goto(origin + '/' + (opts.profile === undefined ? '' : `?profile=${Buffer.from(JSON.stringify(opts.profile)).toString('base64url')}`));
   const log = async (): Promise<HostLog> => {
     const r = await page.evaluate(() => {
       const w = window as unknown as { __posted: { type: string }[]; __state: unknown; __csp: string[] };

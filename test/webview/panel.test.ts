@@ -171,6 +171,19 @@ describe('simulate panel in Chromium', () => {
     await page.close();
   });
 
+  test('a new panel starts from the profile in its HTML, without a message; a malformed one is dropped', async () => {
+    const { page, log } = await openPanel(browser.context, server.origin, { profile: faultProfile({ function: 'embedded_fn' }) });
+    await page.waitForFunction(() => document.querySelector('h1').textContent.includes('embedded_fn'), null, { timeout: 5000 });
+    await waitState(page, ['running', 'partial', 'done']);
+    await page.close();
+    const bad = await openPanel(browser.context, server.origin, { profile: { function: 'x', line: -1 } });
+    await bad.page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 5000 });
+    const logs = (await bad.log()).posted.filter((m) => m.type === 'log').map((m) => String(m.message));
+    assert.ok(logs.some((m) => /ignored a malformed profile in the page/.test(m)), logs.join('\n'));
+    assert.equal(await bad.page.locator('h1').innerText(), 'Simulate this path');
+    await bad.page.close();
+  });
+
   for (const theme of ['dark', 'high-contrast'] as const) {
     test(`renders in the ${theme} theme`, async () => {
       const { page, log } = await openPanel(browser.context, server.origin, { state: state(SHORT), theme });
