@@ -62,7 +62,13 @@ const ANNOTATIONS_WITH_ARGS = new Set([
 ]);
 const CONTRACT_KIND: Record<string, Contract['kind']> = { __must_hold: 'must_hold', __acquires: 'acquires', __releases: 'releases' };
 const BLANK_MACRO_STATEMENTS = /^(EXPORT_SYMBOL|EXPORT_SYMBOL_GPL|EXPORT_SYMBOL_NS|EXPORT_SYMBOL_NS_GPL|EXPORT_SYMBOL_FOR_MODULES|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_GUARD|DEFINE_GUARD_COND|DEFINE_LOCK_GUARD_0|DEFINE_LOCK_GUARD_1|DEFINE_LOCK_GUARD_1_COND|DEFINE_CLASS|DEFINE_FREE|EXTEND_CLASS|late_initcall|subsys_initcall|core_initcall|module_init|module_exit|arch_initcall|postcore_initcall|fs_initcall|device_initcall|early_initcall|__initcall|pure_initcall|module_param|MODULE_PARM_DESC|early_param|__setup)$/;
-const INTEREST = new RegExp(`\\b(?:${[...ANNOTATIONS, ...ANNOTATIONS_WITH_ARGS].join('|')}|\\w*for_?each\\w*|scoped_guard|scoped_cond_guard|(?:COMPAT_)?SYSCALL_DEFINE[0-6]|${BLANK_MACRO_STATEMENTS.source.slice(2, -2)})\\b`, 'g');
+// Candidates by shape (cheap), then checked exactly: `__x`, `*for_each*`, and the few other words we rewrite.
+const INTEREST = /\b(?:_\w+|[A-Za-z]\w*?for_?each\w*|noinline\w*|notrace|asmlinkage|fastcall|noinstr|nokprobe_inline|scoped_\w+|(?:COMPAT_)?SYSCALL_DEFINE\d|EXPORT_SYMBOL\w*|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_\w+|EXTEND_CLASS|\w+initcall|module_\w+|MODULE_PARM_DESC|early_param)\b/g;
+function interesting(word: string): boolean {
+  return ANNOTATIONS.has(word) || ANNOTATIONS_WITH_ARGS.has(word) || BLANK_MACRO_STATEMENTS.test(word)
+    || word === 'scoped_guard' || word === 'scoped_cond_guard' || /^(COMPAT_)?SYSCALL_DEFINE[0-6]$/.test(word)
+    || ((word.includes('for_each') || word.includes('foreach')) && word.length >= 5);
+}
 const ENABLED_CONFIGS = /\bCONFIG_(MMU|PER_VMA_LOCK)\b/;
 
 function isIdStart(c: number): boolean {
@@ -319,6 +325,7 @@ export function normalize(src: string): Normalized {
     while (dp < directives.length && directives[dp]!.end < i) dp++;
     if (directives[dp] && i >= directives[dp]!.start) { i = j; continue; }
     const word = m[0];
+    if (!interesting(word)) { i = j; continue; }
     const lastNl = view.lastIndexOf('\n', i - 1);
     const prev = i > 0 ? view[i - 1] : '';
     const isMember = prev === '.' || (prev === '>' && view[i - 2] === '-');

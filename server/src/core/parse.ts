@@ -6,7 +6,7 @@
  */
 import type { Parser, Tree } from 'web-tree-sitter';
 import { IRBuilder, type FunctionIR } from './ir';
-import { codeView, findBodies, normalize, type Contract, type GuardClass } from './normalize';
+import { codeView, findBodies, normalize, type Contract, type GuardClass, type Normalized } from './normalize';
 
 export interface FnDef {
   name: string;
@@ -48,8 +48,8 @@ export interface ParseOutput extends ParsedFile {
 }
 
 /** Parses (re-using `oldTree` when given, already edited) and extracts. */
-export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: Map<string, FunctionIR>): ParseOutput {
-  const norm = normalize(text);
+export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: Map<string, FunctionIR>, normalized?: Normalized): ParseOutput {
+  const norm = normalized ?? normalize(text);
   const tree = parser.parse(norm.text, oldTree ?? null);
   const out = extract(parser, text, norm.text, norm.code, tree, norm.contracts, norm.scopedGuards, norm.guardClasses, reuse);
   return { ...out, tree, normText: norm.text };

@@ -130,7 +130,8 @@ export class Workspace implements AnalysisHost {
     if (skip || !st.tree || st.normText === undefined) { this.setFile(path, text); return; }
     const parser = this.getParser();
     // Normalise the new text and tell tree-sitter the one range that changed in the normalised text.
-    const norm = normalize(text).text;
+    const normalized = normalize(text);
+    const norm = normalized.text;
     const oldNorm = st.normText;
     let start = 0;
     const minLen = Math.min(oldNorm.length, norm.length);
@@ -146,7 +147,7 @@ export class Workspace implements AnalysisHost {
       startIndex: start, oldEndIndex: endOld, newEndIndex: endNew,
       startPosition: pt(oldNorm, start), oldEndPosition: pt(oldNorm, endOld), newEndPosition: pt(norm, endNew),
     });
-    const out = parseText(parser, text, st.tree, this.irReuse);
+    const out = parseText(parser, text, st.tree, this.irReuse, normalized);
     st.tree.delete();
     st.text = text;
     st.starts = lineStarts(text);
