@@ -66,8 +66,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
 
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.stdio },
-    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    // --expose-gc: the server collects the previous analyses' garbage when idle (see server.ts).
+    run: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--expose-gc'] } },
+    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--expose-gc', '--nolazy', '--inspect=6019'] } },
   };
 
   const makeClient = async () => {

@@ -142,3 +142,49 @@ describe('robustness', () => {
     } finally { await s.stop(); }
   });
 });
+
+describe('dependents', () => {
+  test('an edit in one file re-publishes another file whose lock context it changes', async () => {
+    const ws = path.join(tmp, 'ws5');
+    fs.mkdirSync(ws);
+    fs.writeFileSync(path.join(ws, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 12\n');
+    // helper.c: anon_vma_prepare() is a finding only if a caller holds just the VMA lock.
+    const helper = path.join(ws, 'helper.c');
+    fs.writeFileSync(helper, [
+      'vm_fault_t demo_prepare(struct vm_area_struct *vma)',
+      '{',
+      '\tif (anon_vma_prepare(vma))',
+      '\t\treturn VM_FAULT_OOM;',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n'));
+    const faultText = [
+      'static vm_fault_t demo_fault(struct vm_fault *vmf)',
+      '{',
+      '\treturn demo_prepare(vmf->vma);',
+      '}',
+      '',
+      'static const struct vm_operations_struct demo_vm_ops = {',
+      '\t.fault\t\t= demo_fault,',
+      '\t.map_pages\t= filemap_map_pages,',
+      '};',
+      '',
+    ].join('\n');
+    const fault = path.join(ws, 'fault.c');
+    fs.writeFileSync(fault, faultText);
+    const s = await ServerUnderTest.start({ workspace: ws });
+    try {
+      await s.ready();
+      const helperUri = uriOf(helper);
+      await s.diagnostics(helperUri, 0, (d) => d.some((x) => x.code === 'anon-vma-prepare-under-vma-lock' && x.range.start.line === 2));
+      // Only fault.c is edited: the call goes, so helper.c's finding must go too.
+      const { uri } = s.open(fault, faultText, 1);
+      const from = s.events.length;
+      const at = faultText.split('\n')[2]!;
+      s.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: at.length } }, text: '\treturn 0;' }] });
+      const after = await s.diagnostics(helperUri, from);
+      assert.deepEqual(after, [], 'helper.c re-published without the finding');
+    } finally { await s.stop(); }
+  });
+});

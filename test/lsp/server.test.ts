@@ -124,6 +124,15 @@ describe('language server on examples/', () => {
     s.notify('workspace/didChangeConfiguration', { settings: null });
     await s.waitFor((e) => e.kind === 'request' && e.method === 'workspace/inlayHint/refresh', 'an inlay hint refresh', 5000, s.events.length);
     assert.ok((await s.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range })).length > 0);
+    // After an edit the hints follow the new text (no stale cache): without the VMA lock, no vma_read.
+    s.open(file(rel), text, 1);
+    const at = positionOf(text, 'lock_vma_under_rcu(mm, address)');
+    const from2 = s.events.length;
+    s.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: at, end: { line: at.line, character: at.character + 'lock_vma_under_rcu(mm, address)'.length } }, text: 'NULL' }] });
+    await s.waitFor((e) => e.kind === 'diagnostics' && e.params.uri === uri && e.params.version === 2, 'diagnostics v2', 15000, from2);
+    const after = (await s.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range })).map((h) => (typeof h.label === 'string' ? h.label : ''));
+    assert.ok(!after.some((l) => l.includes('vma_read')), `after the edit: ${after.join(' | ')}`);
+    s.notify('textDocument/didClose', { textDocument: { uri } });
   });
 
   test('code lenses say what a function is entered under; no Simulate lens without the command', async () => {

@@ -37,6 +37,20 @@ function canTakeParsedFiles(h: AnalysisHost): h is AnalysisHost & TakesParsedFil
   return typeof (h as Partial<TakesParsedFiles>).setParsedFile === 'function';
 }
 
+/** The host's methods that change what it answers. */
+const MUTATORS = new Set(['setFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setParsedFile', 'setSkippedFile']);
+/** The same host, calling `changed` before each mutation (so the server's caches know they are stale). */
+function countingChanges<H extends object>(h: H, changed: () => void): H {
+  return new Proxy(h, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      if (typeof prop === 'string' && MUTATORS.has(prop)) return (...args: unknown[]) => { changed(); return (v as (...a: unknown[]) => unknown).apply(target, args); };
+      return (v as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
+
 /** The rule whose quick fix rewrites the call (its id is part of the analysis' interface). */
 const ANON_VMA_RULE = 'anon-vma-prepare-under-vma-lock';
 /** Idle time after an edit before other files' diagnostics are re-checked. */
@@ -69,6 +83,17 @@ export function startServer(connection: Connection, createHost: () => Promise<An
   const published = new Map<string, string>();
   /** Files found on disk by the indexer (absolute paths). */
   const indexed = new Set<string>();
+
+  /** Bumped on every change handed to the host: cached answers of an older generation are stale. */
+  let hostGen = 0;
+  const hintCache = new Map<string, { gen: number; hints: ReturnType<AnalysisHost['lockHints']> }>();
+  function lockHintsOf(p: string) {
+    const c = hintCache.get(p);
+    if (c && c.gen === hostGen) return c.hints;
+    const hints = host!.lockHints(p);
+    hintCache.set(p, { gen: hostGen, hints });
+    return hints;
+  }
 
   const status: StatusParams = {
     state: 'starting', done: 0, total: 0, files: 0, kernelVersion: '', kernelVersionSource: 'default', settingsProblems: [],
@@ -249,10 +274,28 @@ export function startServer(connection: Connection, createHost: () => Promise<An
       dependentsTimer = undefined;
       const gen = sweepGeneration + 1;
       void publishAll(false).then(() => {
+        if (gen !== sweepGeneration) return;
         // An edit may change what other open documents' functions are entered under.
-        if (gen === sweepGeneration && docs.size > 1) { refreshCodeLenses(); refreshInlayHints(); }
+        if (docs.size > 1) { refreshCodeLenses(); refreshInlayHints(); }
+        collectGarbageWhenIdle();
       }).catch((e) => logError('re-publishing', e));
     }, DEPENDENTS_DELAY_MS);
+  }
+
+  /**
+   * Each re-analysis leaves the previous one as garbage, and V8 lets the heap
+   * grow far past the live data before collecting. When the server runs with
+   * --expose-gc (the client starts it so), a quiet moment after edits is used
+   * to collect once the heap has grown half again over the last live size.
+   */
+  let liveHeap = 0;
+  function collectGarbageWhenIdle() {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) return;
+    const used = process.memoryUsage().heapUsed;
+    if (liveHeap && used < liveHeap * 1.5) return;
+    gc();
+    liveHeap = process.memoryUsage().heapUsed;
   }
 
   const pendingPublish = new Set<string>();
@@ -411,6 +454,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
           refreshInlayHints();
         }
         log(`diagnostics published: ${Date.now() - started} ms after indexing started`);
+        collectGarbageWhenIdle();
       } finally {
         progress?.done();
         if (gen === indexGeneration) { status.state = 'ready'; sendStatus(true); }
@@ -443,7 +487,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
     const wf = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : []);
     folders = wf.map((f) => { try { return fileURLToPath(f.uri); } catch { return ''; } }).filter((p) => p !== '');
     try {
-      host = await createHost();
+      host = countingChanges(await createHost(), () => { hostGen++; });
     } catch (e) {
       hostError = e instanceof Error ? e.message : String(e);
       logError('starting the analysis', e);
@@ -603,7 +647,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
     const from = r?.start?.line ?? 0;
     const to = r?.end?.line ?? Number.MAX_SAFE_INTEGER;
     const hints: InlayHint[] = [];
-    for (const h of host!.lockHints(d.p)) {
+    for (const h of lockHintsOf(d.p)) {
       const line = h.line - 1;
       if (line < from || line > to) continue;
       hints.push({
