@@ -89,9 +89,7 @@ describe('check: formats', () => {
     assert.match(src.slice(d.column - 1), /^_*anon_vma_prepare\(/, `column ${d.column} of: ${src}`);
   });
 
-  test('every finding carries related locations (witness chain, lock or drop site)', {
-    todo: 'engine gap: lock-vma-under-rcu-private-file findings come with no related location',
-  }, () => {
+  test('every finding carries related locations (witness chain, lock or drop site)', () => {
     const { out } = json(['--kernel-version', '6.12', withErrors]);
     const bare = out.diagnostics.filter((d) => d.related.length === 0);
     assert.deepEqual(bare.map((d) => `${d.line} ${d.rule}`), []);
@@ -246,9 +244,7 @@ describe('context', () => {
     assert.match(t.stdout, /mmap_read/);
   });
 
-  test('a helper called by a function that took the VMA lock itself is entered with vma_read', {
-    todo: 'engine gap: entry contexts from a caller with no known context of its own (it took lock_vma_under_rcu itself) are used for findings but not shown by context',
-  }, () => {
+  test('a helper called by a function that took the VMA lock itself is entered with vma_read', () => {
     const r = runCli(['context', withErrors, 'demo_anonymous_page', '--format', 'json']);
     assert.equal(r.status, 0, r.stderr);
     const p = JSON.parse(r.stdout) as { entry: { locks: string[]; via: { function: string }[] }[] };

@@ -67,6 +67,15 @@ export const FAULT_PARAM_CONTRACT = {
   note: "takes a struct vm_fault and has no caller here: runs inside a page fault, under the fault's lock",
 };
 
+/** handle_mm_fault() is also called by the architecture fault handlers, under the per-VMA lock
+ * (FAULT_FLAG_VMA_LOCK, 6.4+) or mmap_lock: its entry contexts when no such handler is in the
+ * workspace (checking `mm/` alone). */
+export const FAULT_ENTRY = {
+  name: /^handle_mm_fault$/,
+  entries: FAULT_PARAM_CONTRACT.entries,
+  note: 'called by the architecture page fault handler (not in the workspace): under the per-VMA lock or mmap_lock',
+};
+
 export interface Catalogue {
   version: number;
   /** Primitives by name; several when they differ by argument text. */

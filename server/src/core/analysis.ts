@@ -5,7 +5,7 @@
  * context, and the rules over those runs. Memoised per function IR so an edit
  * re-runs what it touched and what depends on it.
  */
-import { ANY, C, FAULT_PARAM_CONTRACT, R, inRange, type Catalogue, type LockToken } from '../catalogue';
+import { ANY, C, FAULT_ENTRY, FAULT_PARAM_CONTRACT, R, inRange, type Catalogue, type LockToken } from '../catalogue';
 import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
@@ -602,7 +602,14 @@ export class Analysis {
     const out: { id: string; ctx: Ctx }[] = [{ id: 'root', ctx: this.rootCtx(d) }];
     const ec = this.cat.entries.find((x) => x.name.test(d.fn.name));
     if (ec) out.push({ id: 'entry', ctx: this.knownCtx(d, ec.locks, 0, [], ec.note) });
-    else if (!d.fn.isStatic && FAULT_PARAM_CONTRACT.param.test(d.fn.ir.text.slice(0, d.fn.ir.bodyAt))
+    else if (FAULT_ENTRY.name.test(d.fn.name)) {
+      const arch = this.cat.entries[0]!.name;
+      if (!this.prog.defs.some((x) => arch.test(x.fn.name))) {
+        for (const [i, en] of FAULT_ENTRY.entries.entries()) {
+          if (inRange(this.version, en.since)) out.push({ id: `fault${i}`, ctx: this.knownCtx(d, en.locks, en.vmaFlag ? 1 : 2, [], FAULT_ENTRY.note) });
+        }
+      }
+    } else if (!d.fn.isStatic && FAULT_PARAM_CONTRACT.param.test(d.fn.ir.text.slice(0, d.fn.ir.bodyAt))
       && !this.prog.callersOf(d.fn.name).length && !this.prog.ops.some((o) => o.e.fn === d.fn.name)) {
       // (a caller that appears later in an editing session leaves this seed until the function is touched)
       for (const [i, en] of FAULT_PARAM_CONTRACT.entries.entries()) {
