@@ -145,8 +145,8 @@ const statusLine = h('p', { class: 'status-line', id: 'status-line', role: 'stat
  * per-VMA read lock is a trylock: it never waits, it falls back (counted in
  * vmstat); what VMA locks cost is the writers' drain and the lock-word lines. */
 const WAIT_PARTS: { label: string; get(r: SimResult): number | null }[] = [
-  { label: 'mmap read wait', get: (r) => num(r.mmap_lock.read_wait_us.mean) },
-  { label: 'mmap write wait', get: (r) => num(r.mmap_lock.write_wait_us.mean) },
+  { label: 'mmap read', get: (r) => num(r.mmap_lock.read_wait_us.mean) },
+  { label: 'mmap write', get: (r) => num(r.mmap_lock.write_wait_us.mean) },
   { label: 'VMA drain', get: (r) => perOp(r, 'vma_write_drain', r.mmap_lock.write_acquisitions) },
   { label: 'lock lines', get: (r) => perOp(r, 'line', r.faults.count + r.writers.count) },
   { label: 'anon_vma', get: (r) => perOp(r, 'anon_vma_prepare', r.faults.count) },
@@ -302,6 +302,8 @@ function onWorkerMessage(data: unknown): void {
       running = false;
       renderProgress(msg.canceled ? fractionDone() : 1);
       renderResults();
+      // The final figures: charts now, so that 'done' means everything is drawn.
+      renderCharts();
       updateRunControls();
       const summary = msg.canceled ? 'canceled' : `done in ${Math.round(msg.wallMs)} ms`;
       progressText.textContent = `${summary} · ${progressDetail()}`;
@@ -639,39 +641,77 @@ function summaryText(): string | null {
   return oneLineSummary(ctx, snaps.A.result, snaps.B.result);
 }
 
+interface Cell { text: string; cls?: string }
+interface Row { attr: 'data-metric' | 'data-cause'; key: string; cls?: string; label: () => HTMLElement; cells: Cell[] }
+
+/** Rebuilds a table when its rows or headers change; otherwise updates the
+ * cells' text in place (10 times a second during a run: little DOM churn,
+ * little style and layout work). */
+function syncTable(table: HTMLTableElement, head: Cell[], rows: Row[]): void {
+  const sig = JSON.stringify([head.map((c) => c.text), rows.map((r) => r.key)]);
+  if (table.dataset.sig !== sig) {
+    table.dataset.sig = sig;
+    table.replaceChildren(
+      h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { class: c.cls, text: c.text })))),
+      h('tbody', {}, ...rows.map((r) => h('tr', { class: r.cls, [r.attr]: r.key }, r.label(), ...r.cells.map((c) => h('td', { class: c.cls, text: c.text }))))),
+    );
+    return;
+  }
+  const trs = table.tBodies[0]?.rows;
+  if (!trs) return;
+  rows.forEach((r, i) => r.cells.forEach((c, j) => {
+    const td = trs[i]?.cells[j + 1];
+    if (!td) return;
+    if (td.textContent !== c.text) td.textContent = c.text;
+    const cls = c.cls ?? '';
+    if (td.className !== cls) td.className = cls;
+  }));
+}
+
 function renderResults(): void {
   const c = comparison();
   const a = snaps.A?.result;
   const b = snaps.B?.result;
-  const head = h('tr', {},
-    h('th', { text: 'metric' }),
-    h('th', { class: 'num swatch-a', text: `A: ${c?.a.label ?? ''}` }),
-    h('th', { class: 'num swatch-b', text: `B: ${c?.b.label ?? ''}` }),
-    h('th', { class: 'num', text: 'B/A' }));
-  const rows = [...METRICS].sort((x, y) => Number(y.key) - Number(x.key)).filter((m) => !m.id.startsWith('vma.')).map((m) => {
+  const head: Cell[] = [
+    { text: 'metric' },
+    { text: `A: ${c?.a.label ?? ''}`, cls: 'num swatch-a' },
+    { text: `B: ${c?.b.label ?? ''}`, cls: 'num swatch-b' },
+    { text: 'B/A', cls: 'num' },
+  ];
+  const rows: Row[] = [...METRICS].sort((x, y) => Number(y.key) - Number(x.key)).filter((m) => !m.id.startsWith('vma.')).map((m) => {
     const va = a ? m.get(a) : NaN;
     const vb = b ? m.get(b) : NaN;
     const r = ratio(va, vb);
-    return h('tr', { class: m.key ? 'key' : '', 'data-metric': m.id },
-      h('td', { text: m.label }),
-      h('td', { class: 'num', text: a ? fmtMetric(m, va) : '…' }),
-      h('td', { class: 'num', text: b ? fmtMetric(m, vb) : '…' }),
-      h('td', { class: `num ${verdict(m, r)}`, text: a && b ? fmtRatio(r) : '' }));
+    return {
+      attr: 'data-metric', key: m.id, cls: m.key ? 'key' : '',
+      label: () => h('td', { text: m.label }),
+      cells: [
+        { text: a ? fmtMetric(m, va) : '…', cls: 'num' },
+        { text: b ? fmtMetric(m, vb) : '…', cls: 'num' },
+        { text: a && b ? fmtRatio(r) : '', cls: `num ${verdict(m, r)}` },
+      ],
+    };
   });
-  summaryTable.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
+  syncTable(summaryTable, head, rows);
 
-  const vmHead = h('tr', {}, h('th', { text: 'counter' }), h('th', { class: 'num swatch-a', text: 'A' }), h('th', { class: 'num swatch-b', text: 'B' }));
-  const vmRows = METRICS.filter((m) => m.id.startsWith('vma.')).map((m) =>
-    h('tr', { 'data-metric': m.id }, h('td', { class: 'mono', text: m.label }), h('td', { class: 'num', text: a ? fmtMetric(m, m.get(a)) : '…' }), h('td', { class: 'num', text: b ? fmtMetric(m, m.get(b)) : '…' })));
+  const vmHead: Cell[] = [{ text: 'counter' }, { text: 'A', cls: 'num swatch-a' }, { text: 'B', cls: 'num swatch-b' }];
+  const vmRows: Row[] = METRICS.filter((m) => m.id.startsWith('vma.')).map((m) => ({
+    attr: 'data-metric', key: m.id,
+    label: () => h('td', { class: 'mono', text: m.label }),
+    cells: [{ text: a ? fmtMetric(m, m.get(a)) : '…', cls: 'num' }, { text: b ? fmtMetric(m, m.get(b)) : '…', cls: 'num' }],
+  }));
   // The simulator's count of each fallback cause (why faults left the per-VMA lock).
   const causesOf = (r?: SimResult) => (r?.fallbacks && typeof r.fallbacks === 'object' ? (r.fallbacks as Record<string, unknown>) : {});
   const ca = causesOf(a);
   const cb = causesOf(b);
-  const causeRows = [...new Set([...Object.keys(ca), ...Object.keys(cb)])]
+  const causeRows: Row[] = [...new Set([...Object.keys(ca), ...Object.keys(cb)])]
     .filter((k) => (num(ca[k]) ?? 0) > 0 || (num(cb[k]) ?? 0) > 0)
-    .map((k) => h('tr', { 'data-cause': k }, h('td', {}, 'fallback cause ', h('code', { text: k })),
-      h('td', { class: 'num', text: a ? fmtCount(num(ca[k]) ?? 0) : '…' }), h('td', { class: 'num', text: b ? fmtCount(num(cb[k]) ?? 0) : '…' })));
-  vmstatTable.replaceChildren(h('thead', {}, vmHead), h('tbody', {}, ...vmRows, ...causeRows));
+    .map((k) => ({
+      attr: 'data-cause', key: k,
+      label: () => h('td', {}, 'fallback cause ', h('code', { text: k })),
+      cells: [{ text: a ? fmtCount(num(ca[k]) ?? 0) : '…', cls: 'num' }, { text: b ? fmtCount(num(cb[k]) ?? 0) : '…', cls: 'num' }],
+    }));
+  syncTable(vmstatTable, vmHead, [...vmRows, ...causeRows]);
   scheduleCharts();
 }
 

@@ -63,7 +63,7 @@ const ANNOTATIONS_WITH_ARGS = new Set([
 const CONTRACT_KIND: Record<string, Contract['kind']> = { __must_hold: 'must_hold', __acquires: 'acquires', __releases: 'releases' };
 const BLANK_MACRO_STATEMENTS = /^(EXPORT_SYMBOL|EXPORT_SYMBOL_GPL|EXPORT_SYMBOL_NS|EXPORT_SYMBOL_NS_GPL|EXPORT_SYMBOL_FOR_MODULES|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_GUARD|DEFINE_GUARD_COND|DEFINE_LOCK_GUARD_0|DEFINE_LOCK_GUARD_1|DEFINE_LOCK_GUARD_1_COND|DEFINE_CLASS|DEFINE_FREE|EXTEND_CLASS|late_initcall|subsys_initcall|core_initcall|module_init|module_exit|arch_initcall|postcore_initcall|fs_initcall|device_initcall|early_initcall|__initcall|pure_initcall|module_param|MODULE_PARM_DESC|early_param|__setup)$/;
 // Candidates by shape (cheap), then checked exactly: `__x`, `*for_each*`, and the few other words we rewrite.
-const INTEREST = /\b(?:_\w+|[A-Za-z]\w*?for_?each\w*|noinline\w*|notrace|asmlinkage|fastcall|noinstr|nokprobe_inline|scoped_\w+|(?:COMPAT_)?SYSCALL_DEFINE\d|EXPORT_SYMBOL\w*|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_\w+|EXTEND_CLASS|\w+initcall|module_\w+|MODULE_PARM_DESC|early_param)\b/g;
+const INTEREST = /\b(?:_\w+|\w*?for_?each\w*|noinline\w*|notrace|asmlinkage|fastcall|noinstr|nokprobe_inline|scoped_\w+|(?:COMPAT_)?SYSCALL_DEFINE\d|EXPORT_SYMBOL\w*|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_\w+|EXTEND_CLASS|\w+initcall|module_\w+|MODULE_PARM_DESC|early_param)\b/g;
 function interesting(word: string): boolean {
   return ANNOTATIONS.has(word) || ANNOTATIONS_WITH_ARGS.has(word) || BLANK_MACRO_STATEMENTS.test(word)
     || word === 'scoped_guard' || word === 'scoped_cond_guard' || /^(COMPAT_)?SYSCALL_DEFINE[0-6]$/.test(word)
@@ -375,13 +375,23 @@ export function normalize(src: string): Normalized {
         for (let k = 1; k + 1 < args.length; k += 2) params.push(`${args[k]} ${args[k + 1]}`);
         const rewrite = `long sys_${args[0]}(${params.join(', ') || 'void'})`;
         const span = kept.slice(i, close + 1);
-        const slots = span.length - (span.match(/\n/g)?.length ?? 0);
-        if (rewrite.length <= slots) {
-          // fill the non-newline positions of the span with the rewrite, then spaces
-          let r = 0;
-          let outSpan = '';
-          for (let k = 0; k < span.length; k++) outSpan += span[k] === '\n' ? '\n' : r < rewrite.length ? rewrite[r++] : ' ';
-          ed.put(i, outSpan);
+        // lay the rewrite's tokens out line by line, never splitting a token across a newline
+        const segs = span.split('\n');
+        const toks = rewrite.match(/\w+|[^\w\s]+|\s+/g) ?? [];
+        let ti = 0;
+        const outSegs = segs.map((seg, si) => {
+          let line = '';
+          while (ti < toks.length) {
+            const t = toks[ti]!;
+            if (line.length + t.length > seg.length) break;
+            line += t;
+            ti++;
+          }
+          if (si < segs.length - 1 && ti < toks.length && /^\s+$/.test(toks[ti]!)) ti++; // a space may become the newline
+          return line + ' '.repeat(seg.length - line.length);
+        });
+        if (ti === toks.length) {
+          ed.put(i, outSegs.join('\n'));
           i = close + 1;
           continue;
         }
