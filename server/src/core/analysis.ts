@@ -390,15 +390,19 @@ export class Analysis {
   }
 
   private sigCache = new Map<Def, string>();
-  private sigRound = 0;
-  private sigRoundOf = new Map<Def, number>();
+  private lastGuardSig = '';
 
   private calleeSig(d: Def): string {
-    if (this.sigRoundOf.get(d) === this.sigRound) return this.sigCache.get(d)!;
+    const hit = this.sigCache.get(d);
+    if (hit !== undefined) return hit;
     const v = this.computeCalleeSig(d);
     this.sigCache.set(d, v);
-    this.sigRoundOf.set(d, this.sigRound);
     return v;
+  }
+
+  /** A summary (or the set of definitions of a name) changed: callers' signatures and triviality are stale. */
+  private staleCallers(name: string): void {
+    for (const c of this.prog.callersOf(name)) { this.sigCache.delete(c); this.trivialCache.delete(c); }
   }
 
   private computeCalleeSig(d: Def): string {
@@ -417,9 +421,9 @@ export class Analysis {
 
   private trivial(d: Def): boolean {
     const c = this.trivialCache.get(d);
-    if (c && c.round === this.sigRound) return c.v;
+    if (c) return c.v;
     const v = this.computeTrivial(d);
-    this.trivialCache.set(d, { round: this.sigRound, v });
+    this.trivialCache.set(d, { round: 0, v });
     return v;
   }
 
@@ -497,8 +501,9 @@ export class Analysis {
       for (const d of r.changed) touched.add(d);
     }
     // callers of names whose definitions appeared or went away resolve differently now
-    for (const n of names) for (const d of this.prog.callersOf(n)) touched.add(d);
-    this.sigRound++;
+    for (const n of names) { this.staleCallers(n); for (const d of this.prog.callersOf(n)) touched.add(d); }
+    for (const d of touched) { this.sigCache.delete(d); this.trivialCache.delete(d); }
+    this.prog.guardSig !== this.lastGuardSig && (this.sigCache.clear(), this.trivialCache.clear(), (this.lastGuardSig = this.prog.guardSig));
     for (const d of removed) this.forget(d);
     this.refreshSummaries(touched);
     this.refreshContexts(touched, changes.map((c) => c.path));
@@ -542,7 +547,7 @@ export class Analysis {
       this.summaries.set(d, s);
       if (had && summaryId(prev) === summaryId(s)) continue;
       if (!had && !s) continue;
-      this.sigRound++; // callee signatures may have changed
+      this.staleCallers(d.fn.name); // callee signatures changed
       if (n > 4) continue; // recursion that does not settle: stop here
       for (const c of this.prog.callersOf(d.fn.name)) {
         touched.add(c);

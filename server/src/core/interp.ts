@@ -1041,7 +1041,7 @@ function killFacts(s: State, name: string): State {
   if (!keys.length) return s;
   let facts: Record<string, boolean> | null = null;
   for (const k of keys) {
-    if ((k.startsWith('c:') && mentions(k.slice(2), name)) || k === `new:${name}`) {
+    if ((k.startsWith('c:') && k.includes(name) && mentions(k.slice(2), name)) || k === `new:${name}`) {
       facts ??= { ...s.facts };
       delete facts[k];
     }
