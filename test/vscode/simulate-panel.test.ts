@@ -147,7 +147,7 @@ async function simulateAndReveal(page: Page): Promise<void> {
   await page.screenshot({ path: join(artifacts, 'simulate-panel-revealed.png') });
 }
 
-test('the panel comes back after a window reload, with its parameters, and still reveals lines', { timeout: 240_000 }, async () => {
+test('the panel comes back after a window reload and after being hidden, with its parameters, and still reveals lines', { timeout: 240_000 }, async () => {
   const page = session!.page;
   try {
     let frame = await panelFrame(page, 10_000);
@@ -176,6 +176,17 @@ test('the panel comes back after a window reload, with its parameters, and still
     await page.waitForFunction(() => /^Ln 17,/.test(document.querySelector('[id="status.editor.selection"]')?.innerText ?? ''), null, { timeout: 10_000 }).catch(() => undefined);
     assert.match(await cursorLine(page), /^Ln 17, Col \d+/);
     await page.screenshot({ path: join(artifacts, 'simulate-panel-after-reload.png') });
+
+    // Hidden (the editor's group maximized over it), then shown again. (VS Code 1.100 keeps this page
+    // alive while its group is hidden; a discarded page is rebuilt from its state, as after the reload.)
+    await page.locator('.tab', { hasText: 'demo_fault.c' }).first().click();
+    await runCommand(page, 'View: Toggle Maximize Editor Group');
+    await page.locator('.tab', { hasText: 'Simulate demo_anon_fault' }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+    await runCommand(page, 'View: Toggle Maximize Editor Group');
+    await page.locator('.tab', { hasText: 'Simulate demo_anon_fault' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    frame = await panelFrame(page, 30_000);
+    await frame.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 60_000 });
+    assert.equal(await frame.locator('#param-seed input').inputValue(), '9', 'the seed survived hiding');
   } catch (e) {
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'simulate-panel-reload-failure.png') }).catch(() => undefined);
