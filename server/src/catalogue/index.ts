@@ -3,7 +3,7 @@
  * kernel version. `catalogueFor(version)` returns the view the analysis uses.
  */
 import { PRIMITIVES, VMA_WRITE_FIELDS, FAULT_MASKS, PREDICATES } from './primitives';
-import type { EntryContract, OpsContract, Primitive } from './types';
+import type { EntryContract, LockToken, OpsContract, Primitive } from './types';
 
 export * from './types';
 export { VMA_WRITE_FIELDS, FAULT_MASKS, PREDICATES };
@@ -54,6 +54,18 @@ export const ENTRY_CONTRACTS: EntryContract[] = [
   { name: /^(do_user_addr_fault|do_page_fault|do_translation_fault|handle_page_fault|__do_page_fault|do_mem_abort)$/, locks: [], note: 'architecture page fault handler: entered with no mm lock held' },
   { name: /^(sys_|__x64_sys_|__se_sys_|__do_sys_|ksys_)/, locks: [], note: 'system call: entered with no mm lock held' },
 ];
+
+/** A function that takes a `struct vm_fault *` runs inside a page fault, under the fault's lock:
+ * the entry contexts of a non-static one that no workspace function calls (its callers are in
+ * headers or elsewhere, e.g. `__folio_lock_or_retry()` behind the inline `folio_lock_or_retry()`). */
+export const FAULT_PARAM_CONTRACT = {
+  param: /\bstruct\s+vm_fault\s*\*/,
+  entries: [
+    { locks: ['vma_read'] as LockToken[], vmaFlag: true, since: '6.4' },
+    { locks: ['mmap_read'] as LockToken[], vmaFlag: false },
+  ],
+  note: "takes a struct vm_fault and has no caller here: runs inside a page fault, under the fault's lock",
+};
 
 export interface Catalogue {
   version: number;

@@ -97,6 +97,18 @@ export const PRIMITIVES: Primitive[] = [
     hover: 'Handles one fault under `mmap_lock` held for read. With FAULT_FLAG_ALLOW_RETRY, a VM_FAULT_RETRY (without FAULT_FLAG_RETRY_NOWAIT) or VM_FAULT_COMPLETED return means `mmap_lock` was already released.' },
   { name: 'handle_mm_fault', faultEntry: true, outcomes: [{ ret: ANY }],
     hover: 'Handles one fault under `mmap_lock` held for read. Without FAULT_FLAG_ALLOW_RETRY it never drops the lock.' },
+  // Calls through a VMA's vm_ops (`vma->vm_ops->fault(vmf)`): the fault protocol says a
+  // handler that returns VM_FAULT_RETRY or VM_FAULT_COMPLETED has released the fault's lock.
+  ...['fault', 'huge_fault', 'page_mkwrite', 'pfn_mkwrite'].map((m): Primitive => ({
+    name: `vm_ops->${m}`,
+    outcomes: [{ ret: R, release: ['fault'], drops: true }, { ret: C, release: ['fault'], drops: true }, { ret: Z | N | E }],
+    hover: `A call of the VMA's \`->${m}\` handler. By the fault protocol, VM_FAULT_RETRY or VM_FAULT_COMPLETED from it means the handler already released the fault's lock (\`mmap_lock\`, or the per-VMA lock under FAULT_FLAG_VMA_LOCK); the VMA must not be used afterwards.`,
+  })),
+  // fs/userfaultfd.c: a missing/wp/minor fault on a registered range waits for the monitor,
+  // after releasing the fault's lock; it returns VM_FAULT_RETRY then (not with RETRY_NOWAIT).
+  { name: 'handle_userfault', outcomes: [{ ret: R, release: ['fault'], drops: true }, { ret: Z | N | E }],
+    fallback: { kind: 'uffd', condition: 'userfaultfd-registered range: wait for the monitor' },
+    hover: 'Hands a fault on a userfaultfd-registered range to the monitor. When it has to wait it releases the fault\'s lock (`release_fault_lock()`) and returns VM_FAULT_RETRY: the VMA must not be used afterwards.' },
   { name: 'release_fault_lock', since: '6.6', outcomes: [{ ret: ANY, release: ['fault'], drops: true }],
     hover: 'Drops whichever lock the fault holds: `vma_end_read()` under FAULT_FLAG_VMA_LOCK, else `mmap_read_unlock()`. The VMA must not be used afterwards.' },
   { name: 'assert_fault_locked', since: '6.6', outcomes: [], asserts: ['fault'],

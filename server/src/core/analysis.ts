@@ -5,7 +5,7 @@
  * context, and the rules over those runs. Memoised per function IR so an edit
  * re-runs what it touched and what depends on it.
  */
-import { inRange, type Catalogue, type LockToken } from '../catalogue';
+import { ANY, C, FAULT_PARAM_CONTRACT, R, inRange, type Catalogue, type LockToken } from '../catalogue';
 import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
@@ -235,7 +235,11 @@ export function summarize(res: RunResult, seed: Record<string, number> = {}): Su
       if (n > 0) acquire.push(l as LockToken);
       if (n < 0) release.push(l as LockToken);
     }
-    const o: SummaryOutcome = { ret: r.v };
+    // By the fault protocol a VM_FAULT_RETRY/COMPLETED result comes with the fault's lock
+    // released (the exceptions, like __vmf_anon_prepare(), return it explicitly): a path that
+    // releases nothing and returns a value we could not follow does not return them.
+    const unknownNoDrop = r.v === ANY && !r.state.dropped && !Object.keys(r.state.locks).some((l) => (r.state.locks[l] ?? 0) - (seed[l] ?? 0) < 0);
+    const o: SummaryOutcome = { ret: unknownNoDrop ? ANY & ~(R | C) : r.v };
     if (acquire.length) o.acquire = acquire;
     if (release.length) o.release = release;
     if (r.state.dropped) o.drops = true;
@@ -249,7 +253,11 @@ export function summarize(res: RunResult, seed: Record<string, number> = {}): Su
       map.set(k, o);
     }
   }
-  if (!effect) return undefined;
+  if (!effect) {
+    // No lock effect, but what it returns still tells callers which vm_fault_t results are possible.
+    const ret = res.returns.reduce((v, r) => v | r.v, 0);
+    return ret && ret !== ANY ? { outcomes: [{ ret }] } : undefined;
+  }
   let outcomes = [...map.values()];
   // the flag only matters if the outcomes differ by it
   if (outcomes.length > 8) outcomes = outcomes.slice(0, 8);
@@ -594,6 +602,14 @@ export class Analysis {
     const out: { id: string; ctx: Ctx }[] = [{ id: 'root', ctx: this.rootCtx(d) }];
     const ec = this.cat.entries.find((x) => x.name.test(d.fn.name));
     if (ec) out.push({ id: 'entry', ctx: this.knownCtx(d, ec.locks, 0, [], ec.note) });
+    else if (!d.fn.isStatic && FAULT_PARAM_CONTRACT.param.test(d.fn.ir.text.slice(0, d.fn.ir.bodyAt))
+      && !this.prog.callersOf(d.fn.name).length && !this.prog.ops.some((o) => o.e.fn === d.fn.name)) {
+      // (a caller that appears later in an editing session leaves this seed until the function is touched)
+      for (const [i, en] of FAULT_PARAM_CONTRACT.entries.entries()) {
+        if (!inRange(this.version, en.since)) continue;
+        out.push({ id: `fault${i}`, ctx: this.knownCtx(d, en.locks, en.vmaFlag ? 1 : 2, [], FAULT_PARAM_CONTRACT.note) });
+      }
+    }
     return out;
   }
 

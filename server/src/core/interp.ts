@@ -515,7 +515,8 @@ class Interp {
         break;
       case 'assign': {
         const rs = this.expr(e, S);
-        return this.truthSplit(rs, e.op === '=' && isVarLhs(e.lhs) ? e.lhs : null);
+        const lhs = varName(e.l) ?? e.lhs;
+        return this.truthSplit(rs, e.op === '=' && isVarLhs(lhs) ? lhs : null);
       }
       case 'lit':
         return e.v === Z ? { t: [], f: S } : (e.v & Z) ? { t: S, f: S } : { t: S, f: [] };
@@ -582,7 +583,10 @@ class Interp {
     const bits = new Set<string>();
     const collect = (x: Expr): void => {
       if (x.k === 'bin' && x.op === '|') { collect(x.l); collect(x.r); }
-      else if (x.k === 'lit') bits.add(x.v === R ? 'RETRY' : x.v === C ? 'COMPLETED' : 'OTHER');
+      else if (x.k === 'lit') {
+        const text = this.textOf(x);
+        bits.add(x.v === R ? 'RETRY' : x.v === C ? 'COMPLETED' : /^VM_FAULT_[A-Z_]+$/.test(text) ? text : 'OTHER');
+      }
       else if (x.k === 'id') bits.add(x.n);
       else bits.add('OTHER');
     };
@@ -599,6 +603,23 @@ class Interp {
     if ((bits.has('VM_SHARED') || bits.has('VM_MAYSHARE')) && e.l.k === 'field') {
       this.useCheck(e.l, S);
       return this.factSplit('shared', S);
+    }
+    // Other vm_fault_t bits (FALLBACK, NOPAGE, the error bits, ...): a RETRY or
+    // COMPLETED result never carries them, except VM_FAULT_MAJOR beside RETRY.
+    const faultBits = [...bits].filter((b) => b.startsWith('VM_FAULT_'));
+    if (faultBits.length && faultBits.length === bits.size && e.l.k === 'id' && S.some((s) => s.vals[(e.l as { n: string }).n] !== undefined)) {
+      const name = e.l.n;
+      const withRetry = faultBits.includes('VM_FAULT_MAJOR') ? R : 0;
+      const t: State[] = [], f: State[] = [];
+      for (const st of S) {
+        const v = st.vals[name];
+        if (v === undefined) { t.push(st); f.push(st); continue; }
+        const tv = v & (N | withRetry);
+        const fv = v;
+        if (tv) t.push(setVal(st, name, tv));
+        if (fv) f.push(setVal(st, name, fv));
+      }
+      return { t: dedupe(t), f: dedupe(f) };
     }
     if (bits.has('RETRY') || bits.has('COMPLETED')) {
       let want = 0;
@@ -694,7 +715,8 @@ class Interp {
       }
     } else if (e.l.k !== 'id') pre = this.states(this.expr(e.l, S));
     const rs = this.expr(e.r, pre);
-    const name = e.lhs;
+    // `vmf.vma` and `vmf->vma` are tracked under one name (varName), as the tests read them.
+    const name = varName(e.l) ?? e.lhs;
     const simple = isVarLhs(name);
     const fresh = e.r.k === 'call' && !!this.I.cat.lookup(e.r.name, '')?.returnsNewVma;
     return rs.map((r) => {
@@ -763,7 +785,7 @@ class Interp {
       return rs;
     }
     const argText = this.text.slice(e.argAt, e.argEnd);
-    const prim = e.member ? undefined : this.I.cat.lookup(e.name, argText);
+    const prim = e.member ? this.memberPrim(e, argText) : this.I.cat.lookup(e.name, argText);
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
     const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: [], args: e.args };
     if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
@@ -783,12 +805,23 @@ class Interp {
       return rs;
     }
     const sum = callee ? this.I.summary(callee) : undefined;
+    if (sum && sum.outcomes.every((o) => !o.acquire && !o.release && !o.drops)) {
+      const v = sum.outcomes.reduce((x, o) => x | o.ret, 0);
+      return cur.map((s) => ({ s, v }));
+    }
     if (sum && sum.outcomes.length) {
       const rs = this.applyOutcomes(cur, sum.outcomes, this.site(e.at, e.name), ev, false, this.dropVars(e, argText));
       ev.after = rs.map((r) => r.s);
       return rs;
     }
     return cur.map((s) => ({ s, v: ANY }));
+  }
+
+  /** Catalogue semantics of a call through an ops table (`vma->vm_ops->fault(vmf)`). */
+  private memberPrim(e: Extract<Expr, { k: 'call' }>, argText: string): Primitive | undefined {
+    if (!e.fn || !e.name) return undefined;
+    if (!/\bvm_ops\s*->\s*\w+$/.test(this.textOf(e.fn))) return undefined;
+    return this.I.cat.lookup(`vm_ops->${e.name}`, argText);
   }
 
   /** Names that become unusable when this call drops the fault lock. */
@@ -823,7 +856,12 @@ class Interp {
       for (const o of outcomes) for (const l of o.acquire ?? []) if (l !== 'vma_write' && !relFams.has(family(l))) fams.add(family(l));
       if (fams.size) S = S.map((s) => this.attemptedFams(s, fams));
     }
-    const distinct = new Set(outcomes.map((o) => `${o.acquire?.join() ?? ''}/${o.release?.join() ?? ''}/${o.drops ? 1 : 0}`)).size > 1;
+    // A split is a guess only when outcomes with different lock effects can return
+    // the same value: otherwise the return value (tested later) tells them apart.
+    // (Dropping the fault's lock is one effect whether spelt `fault`, `vma_read` or `mmap_read`:
+    // a given state holds only one of them, the other outcome is ruled out below.)
+    const effect = (o: Outcome) => `${o.acquire?.join() ?? ''}/${(o.release ?? []).map((l) => o.drops && (l === 'fault' || l === 'vma_read' || l === 'mmap_read') ? 'F' : l).join()}/${o.drops ? 1 : 0}`;
+    const distinct = outcomes.some((a, i) => outcomes.some((b, j) => j > i && effect(a) !== effect(b) && (a.ret & b.ret) !== 0));
     for (const s of S) {
       const produced: Res[] = [];
       const missingHere: { state: State; lock: string }[] = [];

@@ -60,9 +60,12 @@ export const rule: Rule = {
         if (!what || ev.k === 'use' || ev.k === 'ret') continue;
         const v = verdict.get(ev.at) ?? { ok: false, run, held: '', what, end: ev.end };
         const base = ev.base;
-        for (const s of ev.states) {
+        // An imprecise state (a guessed split on the way) is no witness either way: it neither
+        // clears a write that a precise context shows unprotected nor accuses one.
+        const precise = ev.states.filter((s) => !s.imprecise);
+        for (const s of precise) {
           // a VMA being set up (vma_init, vm_area_alloc) is not visible yet: no lock needed
-          if (holdsMmapWrite(s) || s.imprecise || (base && s.facts[`new:${base}`])) v.ok = true;
+          if (holdsMmapWrite(s) || (base && s.facts[`new:${base}`])) v.ok = true;
           else if (!v.held) { v.held = describe(s); v.run = run; }
         }
         if (!ev.states.length) v.ok = true;
@@ -70,7 +73,7 @@ export const rule: Rule = {
       }
     }
     for (const [at, v] of verdict) {
-      if (v.ok) continue;
+      if (v.ok || !v.held) continue;
       out.push({
         at, end: v.end,
         message: `${v.what} modifies a VMA without mmap_lock held for write (held here: ${v.held}); VMA changes need mmap_write_lock() and the VMA write lock`,
