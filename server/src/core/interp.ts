@@ -169,7 +169,16 @@ function dedupe(states: State[]): State[] {
 /** Distinct situations counting every lock, before other locks are joined. */
 const MINOR_BUDGET = 8;
 
+const FULL = new WeakMap<State, string>();
 function fullLockKey(s: State): string {
+  const hit = FULL.get(s);
+  if (hit !== undefined) return hit;
+  const k = computeFullLockKey(s);
+  FULL.set(s, k);
+  return k;
+}
+
+function computeFullLockKey(s: State): string {
   const ls = Object.keys(s.locks);
   if (ls.length > 1) ls.sort();
   let k = '';

@@ -317,14 +317,19 @@ export class Workspace implements AnalysisHost {
     if (!r) return [];
     const seen = new Set<string>();
     const out: { locks: LockName[]; via: CallSite[] }[] = [];
-    // known contexts, and contexts handed down by callers that took a lock themselves (a lock is known held)
-    for (const c of r.contexts) {
-      if (c.root || c.imprecise || (!c.known && !Object.values(c.locks).some((n) => (n as number) > 0))) continue;
+    // Known contexts, and contexts handed down by callers that took a lock themselves; then, when the
+    // path to them rests on a guess (a callee outcome not tied to a test), those that still hold a lock.
+    const prog = this.ensure().prog;
+    const ordered = [...r.contexts].sort((a, b) => Number(!!a.imprecise) - Number(!!b.imprecise));
+    for (const c of ordered) {
+      const anyLock = Object.values(c.locks).some((n) => (n as number) > 0);
+      if (c.root || (!c.known && !anyLock) || (c.imprecise && !anyLock)) continue;
+      // a guess that holds mmap_lock in both modes is an artefact of joined paths, not a context
+      if (c.imprecise && (c.locks.mmap_read ?? 0) > 0 && (c.locks.mmap_write ?? 0) > 0) continue;
       const locks = publicLocks(c.locks);
       const k = locks.join();
       if (seen.has(k)) continue;
       seen.add(k);
-      const prog = this.ensure().prog;
       out.push({ locks, via: c.via.map((v) => ({ function: v.function, file: v.file, line: currentLine(prog, v) })) });
     }
     return out;
