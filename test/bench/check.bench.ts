@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from '../support/fixtures';
 import { findTree, sourceFiles, totalBytes, treeRss } from '../support/kernel-tree';
+import { MUTATIONS_6_12, applyMutation, expectedLines } from '../support/mutations';
 
 const RUNS = 3;
 const TARGET_MS = 1500;
@@ -85,23 +86,23 @@ async function main(): Promise<void> {
     console.log(`  ratio mm-lock-lens (all 8 rules, interprocedural) / coccinelle (1 local rule): ${(wall / w).toFixed(2)}`);
   }
 
-  // Reach: the same mutation (do_anonymous_page calling anon_vma_prepare) seen by each tool.
-  const memory = join(mmDir, 'memory.c');
-  const text = readFileSync(memory, 'utf8');
-  const m = /(static vm_fault_t do_anonymous_page\(struct vm_fault \*vmf\)\n\{[\s\S]*?)ret = vmf_anon_prepare\(vmf\);\n\t\tif \(ret\)\n\t\t\treturn ret;/.exec(text);
-  if (!m) { console.log('reach: do_anonymous_page() shape not found in this memory.c; skipped'); return; }
-  const mutated = text.replace(m[0], `${m[1]}if (unlikely(anon_vma_prepare(vma)))\n\t\t\treturn VM_FAULT_OOM;`);
+  // Reach: the same mutation (do_anonymous_page back on anon_vma_prepare) seen by each tool.
+  const mutation = MUTATIONS_6_12[0]!;
+  const memory = join(tree.dir, mutation.file);
   const tmp = mkdtempSync(join(tmpdir(), 'mmll-bench-mut-'));
   try {
-    cpSync(tree.dir, tmp, { recursive: true, filter: (src) => !src.includes('/arch') && !src.includes('/include') });
-    writeFileSync(join(tmp, 'mm', 'memory.c'), mutated);
-    const mutLine = mutated.slice(0, mutated.indexOf('if (unlikely(anon_vma_prepare(vma)))\n\t\t\treturn VM_FAULT_OOM;')).split('\n').length;
-    const o = await measure(process.execPath, [cliPath, 'check', '--format', 'json', join(tmp, 'mm')], repoRoot);
+    cpSync(mmDir, join(tmp, 'mm'), { recursive: true });
+    cpSync(join(tree.dir, 'Makefile'), join(tmp, 'Makefile'));
+    const mutated = applyMutation(readFileSync(memory, 'utf8'), mutation);
+    writeFileSync(join(tmp, mutation.file), mutated);
+    const want = expectedLines(mutated, mutation);
+    const o = await measure(process.execPath, [cliPath, 'check', '--format', 'json', 'mm'], tmp);
     const caught = (JSON.parse(o.stdout) as { diagnostics: { file: string; line: number; rule: string }[] }).diagnostics
-      .some((d) => d.file.endsWith('mm/memory.c') && d.line === mutLine && d.rule === 'anon-vma-prepare-under-vma-lock');
+      .some((d) => d.file === mutation.file && d.line === want.first && d.rule === mutation.rule);
     const c = await measure('spatch', ['--sp-file', cocci, '--dir', join(tmp, 'mm'), '--very-quiet', '-j', '2'], tmpdir());
-    const ccaught = c.stdout.split('\n').some((l) => l.includes(`memory.c:${mutLine}:`));
-    console.log(`reach: anon_vma_prepare() put back into do_anonymous_page() (memory.c:${mutLine}): mm-lock-lens ${caught ? 'catches it' : 'MISSES it'}, coccinelle ${ccaught ? 'catches it' : 'misses it (the function does not test FAULT_FLAG_VMA_LOCK itself)'}`);
+    const ccaught = c.stdout.split('\n').some((l) => l.includes(`memory.c:${want.first}:`));
+    console.log(`reach: ${mutation.name} (${mutation.file}:${want.first}): mm-lock-lens ${caught ? 'catches it' : 'MISSES it'}, ` +
+      `coccinelle ${ccaught ? 'catches it' : 'misses it (do_anonymous_page() does not test FAULT_FLAG_VMA_LOCK itself; the VMA lock comes from its callers)'}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

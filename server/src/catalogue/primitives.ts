@@ -14,6 +14,8 @@ const VMLOCK = /vm_lock\b|vm_lock->lock|vm_refcnt/;
 const IMMAP = /i_mmap_rwsem/;
 const ANONVMA = /anon_vma.*rwsem|root->rwsem/;
 const PTL = /\bptl\b|page_table_lock/;
+/** The hugetlb VMA lock's rwsem (`vma_lock->rw_sema`, or the resv_map's for private mappings). */
+const HUGETLB_VMA = /\brw_sema\b/;
 
 const rw = (name: string, argMatch: RegExp, lock: Primitive['outcomes'][number]['acquire'], hover: string, extra: Partial<Primitive> = {}): Primitive =>
   ({ name, argMatch, outcomes: [{ ret: ANY, acquire: lock }], hover, ...extra });
@@ -200,6 +202,12 @@ export const PRIMITIVES: Primitive[] = [
   { name: 'i_mmap_unlock_read', outcomes: [{ ret: ANY, release: ['i_mmap_read'] }], hover: 'Drops `i_mmap_rwsem` held for read.' },
   rw('down_write', IMMAP, ['i_mmap_write'], 'Raw write acquire of `i_mmap_rwsem`.', { sleeps: true }),
   rw('up_write', IMMAP, undefined, 'Raw release of `i_mmap_rwsem` held for write.', { outcomes: [{ ret: ANY, release: ['i_mmap_write'] }] }),
+  rw('down_read', HUGETLB_VMA, ['hugetlb_vma_read'], 'Raw read acquire of a hugetlb VMA lock rwsem.', { sleeps: true }),
+  rw('up_read', HUGETLB_VMA, undefined, 'Raw release of a hugetlb VMA lock rwsem held for read.', { outcomes: [{ ret: ANY, release: ['hugetlb_vma_read'] }] }),
+  rw('down_write', HUGETLB_VMA, ['hugetlb_vma_write'], 'Raw write acquire of a hugetlb VMA lock rwsem.', { sleeps: true }),
+  rw('up_write', HUGETLB_VMA, undefined, 'Raw release of a hugetlb VMA lock rwsem held for write.', { outcomes: [{ ret: ANY, release: ['hugetlb_vma_write'] }] }),
+  rw('down_read_trylock', HUGETLB_VMA, ['hugetlb_vma_read'], 'Raw read trylock of a hugetlb VMA lock rwsem.', { outcomes: [{ ret: N, acquire: ['hugetlb_vma_read'] }, { ret: Z }] }),
+  rw('down_write_trylock', HUGETLB_VMA, ['hugetlb_vma_write'], 'Raw write trylock of a hugetlb VMA lock rwsem.', { outcomes: [{ ret: N, acquire: ['hugetlb_vma_write'] }, { ret: Z }] }),
   { name: 'hugetlb_vma_lock_read', outcomes: [{ ret: ANY, acquire: ['hugetlb_vma_read'] }], sleeps: true, hover: 'Takes the hugetlb VMA lock (shared PMD protection) for read.' },
   { name: 'hugetlb_vma_unlock_read', outcomes: [{ ret: ANY, release: ['hugetlb_vma_read'] }], hover: 'Drops the hugetlb VMA lock held for read.' },
   { name: 'hugetlb_vma_trylock_read', outcomes: [{ ret: N, acquire: ['hugetlb_vma_read'] }, { ret: Z }], hover: 'Tries the hugetlb VMA lock for read.' },
