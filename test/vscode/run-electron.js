@@ -26,5 +26,6 @@ async function main() {
 
 main().catch((e) => {
   console.error(`test:electron: ${e instanceof Error ? e.message : String(e)}`);
+  if (!process.env.VSCODE_EXECUTABLE) console.error('test:electron: without a network path to VS Code downloads, point VSCODE_EXECUTABLE at an installed VS Code binary; `npm test` runs the same suite in code-server.');
   process.exit(1);
 });

@@ -400,9 +400,10 @@ export function startServer(connection: Connection, createHost: () => Promise<An
           }
         };
         // Read in batches; parse each batch on worker threads when the host can take parsed files
-        // (the CLI's pool), else here. Open documents come from the editor, not the disk.
+        // (the CLI's pool), else here. Open documents come from the editor, not the disk. Batches
+        // are large: each one starts its workers, and a worker compiles the grammar's wasm first.
         const bulk = canTakeParsedFiles(host) ? host : undefined;
-        const BATCH = 48;
+        const BATCH = 400;
         for (let b = 0; b < files.length && !cancelled(); b += BATCH) {
           const batch: { file: string; text: string }[] = [];
           for (const file of files.slice(b, b + BATCH)) {
@@ -430,7 +431,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
               logError('parsing on worker threads (parsing here instead)', e);
             }
             // What the workers did not parse is parsed here.
-            for (const [id, t] of batch.entries()) if (!got.has(id)) { host.setFile(t.file, t.text); indexed.add(t.file); step(); }
+            for (const [id, t] of batch.entries()) if (!got.has(id) && !cancelled()) { host.setFile(t.file, t.text); indexed.add(t.file); step(); }
             viaWorkers = true;
           }
           if (!viaWorkers) {
