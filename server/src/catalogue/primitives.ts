@@ -1,6 +1,11 @@
 /**
  * The lock primitives of kernel mm, with their effect per kernel version and a
  * hover paragraph each. Sources: the project's primer (sections 1-7).
+ *
+ * A version range is given only where the *semantics* differ by version. A
+ * helper that exists only from some release on keeps its meaning wherever it
+ * is called: stable trees carry backports (lock_mm_and_find_vma() is in
+ * 6.1.37+), and a tree that does not have it does not call it.
  */
 import { ANY, C, E, N, R, Z, type Primitive } from './types';
 
@@ -49,29 +54,29 @@ export const PRIMITIVES: Primitive[] = [
   rw('downgrade_write', MMAP, undefined, 'Raw downgrade of `mm->mmap_lock` from write to read.', { outcomes: [{ ret: ANY, release: ['mmap_write', 'vma_write'], acquire: ['mmap_read'] }] }),
 
   // ---- per-VMA lock ----
-  { name: 'lock_vma_under_rcu', since: '6.4', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z }], vmaLookupUnderRcu: true,
+  { name: 'lock_vma_under_rcu', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z }], vmaLookupUnderRcu: true,
     fallback: { kind: 'vma_lock_failed', condition: 'lock_vma_under_rcu() returned NULL' },
     hover: 'Looks the address up in the maple tree under RCU and read-locks that VMA alone (6.4+). Returns the VMA locked, or NULL: the VMA is being written (`vma_start_write()`), detached, out of range, or (6.4-6.9) anonymous without an anon_vma, and the caller falls back to `mmap_lock`. Outside the fault path a caller must itself handle private mappings without an anon_vma (see `uffd_lock_vma()`).' },
-  { name: 'vma_start_read', since: '6.4', until: '6.15', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z }],
+  { name: 'vma_start_read', until: '6.15', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z }],
     hover: 'Tries to read-lock one VMA: returns false if a writer holds or waits for it (`vm_lock_seq` matches the mm\'s sequence). Never sleeps.' },
   { name: 'vma_start_read', since: '6.15', outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z | E }],
     hover: 'Tries to read-lock one VMA: fails if a writer holds or waits for it (`vm_lock_seq` matches the mm\'s sequence). Never sleeps.' },
-  { name: 'vma_start_read_locked', since: '6.13', outcomes: [{ ret: ANY, acquire: ['vma_read'] }],
+  { name: 'vma_start_read_locked', outcomes: [{ ret: ANY, acquire: ['vma_read'] }],
     hover: 'Read-locks a VMA while mmap_lock is held, which keeps writers out, so it cannot fail.' },
-  { name: 'vma_start_read_locked_nested', since: '6.13', outcomes: [{ ret: ANY, acquire: ['vma_read'] }],
+  { name: 'vma_start_read_locked_nested', outcomes: [{ ret: ANY, acquire: ['vma_read'] }],
     hover: 'Read-locks a VMA under mmap_lock, with a lockdep subclass.' },
-  { name: 'vma_end_read', since: '6.4', outcomes: [{ ret: ANY, release: ['vma_read'] }],
+  { name: 'vma_end_read', outcomes: [{ ret: ANY, release: ['vma_read'] }],
     hover: 'Drops the per-VMA read lock. After a VMA-locked `handle_mm_fault()` returned VM_FAULT_RETRY or VM_FAULT_COMPLETED (6.6+), the handler already dropped it: do not call this again, and do not touch the VMA.' },
   rw('down_read', VMLOCK, ['vma_read'], 'Raw read acquire of a VMA\'s `vm_lock` rwsem: only under mmap_lock, where no writer can hold it.'),
   rw('down_read_trylock', VMLOCK, ['vma_read'], 'Raw read trylock of a VMA\'s `vm_lock` rwsem.', { outcomes: [{ ret: N, acquire: ['vma_read'] }, { ret: Z }] }),
   rw('up_read', VMLOCK, undefined, 'Raw release of a VMA\'s `vm_lock` rwsem.', { outcomes: [{ ret: ANY, release: ['vma_read'] }] }),
-  { name: 'vma_start_write', since: '6.4', outcomes: [{ ret: ANY, acquire: ['vma_write'] }], vmaWrite: true, sleeps: true,
+  { name: 'vma_start_write', outcomes: [{ ret: ANY, acquire: ['vma_write'] }], vmaWrite: true, sleeps: true,
     hover: 'Write-locks a VMA: waits for its readers to leave and keeps new per-VMA faults out until `mmap_write_unlock()`. Requires `mmap_lock` held for write (it asserts so); every VMA modification visible to faults goes through it.' },
-  { name: 'vma_start_write_killable', since: '6.17', outcomes: [{ ret: Z, acquire: ['vma_write'] }, { ret: E }], vmaWrite: true, sleeps: true,
+  { name: 'vma_start_write_killable', outcomes: [{ ret: Z, acquire: ['vma_write'] }, { ret: E }], vmaWrite: true, sleeps: true,
     hover: 'Killable `vma_start_write()`.' },
-  { name: 'vma_assert_write_locked', since: '6.4', outcomes: [], asserts: ['vma_write'],
+  { name: 'vma_assert_write_locked', outcomes: [], asserts: ['vma_write'],
     hover: 'Asserts (with CONFIG_DEBUG_VM) that the VMA is write-locked under mmap_lock held for write.' },
-  { name: 'vma_assert_locked', since: '6.4', outcomes: [], asserts: ['vma_read', 'vma_write', 'mmap_any', 'mmap_read', 'mmap_write'],
+  { name: 'vma_assert_locked', outcomes: [], asserts: ['vma_read', 'vma_write', 'mmap_any', 'mmap_read', 'mmap_write'],
     hover: 'Asserts that the VMA is locked, for read or write.' },
   { name: 'vm_flags_set', outcomes: [{ ret: ANY, acquire: ['vma_write'] }], vmaWrite: true,
     hover: 'Sets VMA flags after `vma_start_write()`: needs `mmap_lock` held for write (fine in a `->mmap` handler, which runs under it).' },
@@ -85,7 +90,7 @@ export const PRIMITIVES: Primitive[] = [
     hover: 'Replaces the VMA flags (with WRITE_ONCE) of a VMA already write-locked: needs `mmap_lock` held for write.' },
 
   // ---- fault helpers ----
-  { name: 'lock_mm_and_find_vma', since: '6.5', outcomes: [{ ret: N, acquire: ['mmap_read'] }, { ret: Z }], blockingMmap: true, sleeps: true,
+  { name: 'lock_mm_and_find_vma', outcomes: [{ ret: N, acquire: ['mmap_read'] }, { ret: Z }], blockingMmap: true, sleeps: true,
     hover: 'The fallback lookup of a fault (6.5+): takes `mmap_lock` for read (upgrading to write to expand a stack) and returns the VMA with `mmap_lock` held for read, or NULL with it released.' },
   { name: 'handle_mm_fault', argMatch: /FAULT_FLAG_VMA_LOCK/, since: '6.6', faultEntry: true,
     outcomes: [{ ret: R, release: ['vma_read'], drops: true }, { ret: C, release: ['vma_read'], drops: true }, { ret: Z | N | E }],
@@ -111,11 +116,11 @@ export const PRIMITIVES: Primitive[] = [
   { name: 'handle_userfault', outcomes: [{ ret: R, release: ['fault'], drops: true }, { ret: Z | N | E }],
     fallback: { kind: 'uffd', condition: 'userfaultfd-registered range: wait for the monitor' },
     hover: 'Hands a fault on a userfaultfd-registered range to the monitor. When it has to wait it releases the fault\'s lock (`release_fault_lock()`) and returns VM_FAULT_RETRY: the VMA must not be used afterwards.' },
-  { name: 'release_fault_lock', since: '6.6', outcomes: [{ ret: ANY, release: ['fault'], drops: true }],
+  { name: 'release_fault_lock', outcomes: [{ ret: ANY, release: ['fault'], drops: true }],
     hover: 'Drops whichever lock the fault holds: `vma_end_read()` under FAULT_FLAG_VMA_LOCK, else `mmap_read_unlock()`. The VMA must not be used afterwards.' },
-  { name: 'assert_fault_locked', since: '6.6', outcomes: [], asserts: ['fault'],
+  { name: 'assert_fault_locked', outcomes: [], asserts: ['fault'],
     hover: 'Asserts that the fault holds its lock: the per-VMA lock under FAULT_FLAG_VMA_LOCK, else mmap_lock.' },
-  { name: 'vmf_anon_prepare', since: '6.7', until: '6.10',
+  { name: 'vmf_anon_prepare', until: '6.10',
     outcomes: [{ ret: Z }, { ret: R, release: ['vma_read'], drops: true, vmaFlag: true }, { ret: N }],
     fallback: { kind: 'anon_vma', condition: '!vma->anon_vma under FAULT_FLAG_VMA_LOCK' },
     hover: 'Makes sure the faulting VMA has an anon_vma. Under the per-VMA lock (6.7-6.9) a VMA without one cannot be prepared: it drops the VMA lock and returns VM_FAULT_RETRY, so the fault is retried under `mmap_lock`.' },
@@ -123,11 +128,11 @@ export const PRIMITIVES: Primitive[] = [
     outcomes: [{ ret: Z }, { ret: R, release: ['vma_read'], drops: true, vmaFlag: true }, { ret: N }],
     fallback: { kind: 'anon_vma', condition: '!vma->anon_vma && !mmap_read_trylock(vma->vm_mm)' },
     hover: 'Makes sure the faulting VMA has an anon_vma. Under the per-VMA lock (6.10+) it first tries `mmap_read_trylock()` and prepares the anon_vma under it; only if the trylock fails does it drop the VMA lock and return VM_FAULT_RETRY. The VMA must not be used after a RETRY.' },
-  { name: '__vmf_anon_prepare', since: '6.12',
+  { name: '__vmf_anon_prepare',
     outcomes: [{ ret: Z }, { ret: R, vmaFlag: true }, { ret: N }],
     fallback: { kind: 'anon_vma', condition: '!vma->anon_vma && !mmap_read_trylock(vma->vm_mm)' },
     hover: 'Like `vmf_anon_prepare()`, but on VM_FAULT_RETRY it keeps the per-VMA lock (6.12+): the caller drops it (hugetlb does, after its own cleanup).' },
-  { name: 'vmf_can_call_fault', since: '6.7',
+  { name: 'vmf_can_call_fault',
     outcomes: [{ ret: Z }, { ret: R, release: ['vma_read'], drops: true, vmaFlag: true }],
     fallback: { kind: 'no_map_pages', condition: '!vma->vm_ops->map_pages under FAULT_FLAG_VMA_LOCK' },
     hover: 'Decides whether `->fault` may run under the per-VMA lock (6.7+): only when the VMA\'s vm_ops has `->map_pages`. Otherwise it drops the VMA lock and returns VM_FAULT_RETRY; the fault is retried under `mmap_lock`.' },

@@ -18,6 +18,8 @@ export const rule: Rule = {
       if (ev.k !== 'call' || !ev.prim?.anonVmaPrepare) continue;
       const bad = ev.states.find((s) => {
         if (!onlyVmaLock(s) || s.facts.anon === true) return false;
+        // before 6.4 no fault runs under a per-VMA lock
+        if (env.version < 604) return false;
         // [6.4, 6.7): only anonymous VMAs were VMA-locked where anon_vma_prepare() runs, and they had an anon_vma
         if (env.version >= 604 && env.version < 607) return s.facts.isanon === false;
         // [6.7, 6.10): file VMAs are VMA-locked too; the invariant covers anonymous VMAs only
