@@ -91,6 +91,30 @@ describe('robustness', () => {
     } finally { await s.stop(); }
   });
 
+  test('parse errors are reported at the functions they affect, not for file-scope macro noise', async () => {
+    const ws = path.join(tmp, 'ws2b');
+    fs.mkdirSync(ws);
+    const s = await ServerUnderTest.start({ workspace: ws });
+    try {
+      await s.ready();
+      // A file-scope macro tree-sitter cannot read, then a clean function: the analysis loses nothing.
+      const noisy = path.join(ws, 'noisy.c');
+      const noisyText = 'DECLARE_SOMETHING(x, y) z;\nmodule_param_named(a, b, int, 0644) q q;\n' + FN;
+      const { uri: noisyUri } = s.open(noisy, noisyText);
+      const ds1 = await s.diagnostics(noisyUri);
+      assert.equal(ds1.filter((d) => d.code === 'parse-errors').length, 0, JSON.stringify(ds1));
+      // A function whose body is broken: one diagnostic, on that function's name, naming it.
+      const broken = path.join(ws, 'broken-body.c');
+      const text = FN + '\nstatic int bad_body(struct vm_fault *vmf)\n{\n\tif (vmf->flags & ))) {\n\t\treturn 0;\n\t}\n\treturn 1;\n}\n';
+      const { uri } = s.open(broken, text);
+      const ds2 = await s.diagnostics(uri, 0, (d) => d.some((x) => x.code === 'parse-errors'));
+      const infos = ds2.filter((d) => d.code === 'parse-errors');
+      assert.equal(infos.length, 1, JSON.stringify(ds2));
+      assert.match(infos[0]!.message, /bad_body\(\)/);
+      assert.equal(infos[0]!.range.start.line, 6, 'on the line of bad_body');
+    } finally { await s.stop(); }
+  });
+
   test('invalid settings get a clear message and a fallback; valid ones apply', async () => {
     const ws = path.join(tmp, 'ws3');
     fs.mkdirSync(path.join(ws, 'drivers'), { recursive: true });

@@ -53,6 +53,8 @@ export interface FunctionInfo {
   endColumn: number;
   /** Short summary of its entry contexts for a code lens, e.g. "vma_read · mmap_read (fallback)"; '' when trivial. */
   entrySummary: string;
+  /** The body had syntax errors tree-sitter could not recover from: its lock context may be incomplete. */
+  parseErrors: boolean;
 }
 
 export interface AnalysisHost {

@@ -218,10 +218,21 @@ export function startServer(connection: Connection, createHost: () => Promise<An
       if (d) out.push(d);
     }
     if (open && host.hasParseErrors(p)) {
-      out.push({
-        range: toRange(1, 1, 1, 1), severity: DiagnosticSeverity.Information, source: DiagnosticSource, code: 'parse-errors',
-        message: 'mm-lock-lens: parts of this file could not be parsed as C (unbalanced braces or macros it cannot see through); lock context in the affected functions may be incomplete',
-      });
+      // Errors between functions (macros at file scope) cost the analysis nothing: say something only
+      // when a function body is affected, or when no function could be found at all, and point at it.
+      const fns = host.functions(p);
+      const broken = fns.filter((f) => f.parseErrors);
+      if (broken.length || !fns.length) {
+        const names = broken.slice(0, 3).map((f) => `${f.name}()`).join(', ') + (broken.length > 3 ? `, and ${broken.length - 3} more` : '');
+        const first = broken[0];
+        out.push({
+          range: first ? toRange(first.line, first.column, first.endLine, first.endColumn) : toRange(1, 1, 1, 1),
+          severity: DiagnosticSeverity.Information, source: DiagnosticSource, code: 'parse-errors',
+          message: broken.length
+            ? `mm-lock-lens: ${names} could not be parsed as C in full (unbalanced braces or macros it cannot see through); their lock context may be incomplete`
+            : 'mm-lock-lens: this file could not be parsed as C (no function definition found); it has no lock context',
+        });
+      }
     }
     return out;
   }
