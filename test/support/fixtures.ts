@@ -4,7 +4,10 @@
  * A fixture is a C file under test/fixtures/ written in kernel style. A line
  * ending with a comment `expect: RULE-ID[, RULE-ID...]` expects exactly those
  * findings on that line; every other line expects none. An optional
- * first-line comment `mm-lock-lens: kernel-version X.Y` sets the version.
+ * first-line comment `mm-lock-lens: kernel-version X.Y [X.Y...]` sets the
+ * version; with several, the fixture is checked once per version, and
+ * `expect(X.Y X.Y): RULE-ID` binds an expectation to the versions named (the
+ * same code under kernels whose rules differ, in one file).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -14,29 +17,44 @@ export const repoRoot = join(__dirname, '..', '..', '..');
 export const fixturesDir = join(repoRoot, 'test', 'fixtures');
 export const cliPath = join(repoRoot, 'dist', 'cli.js');
 
-const EXPECT_RE = /\/\*\s*expect:\s*([A-Za-z0-9_,\s-]+?)\s*\*\/\s*$/;
-const VERSION_RE = /^\s*\/\*\s*mm-lock-lens:\s*kernel-version\s+(\d+\.\d+)\s*\*\/\s*$/;
+const EXPECT_RE = /\/\*\s*expect(?:\(([\d.\s]+)\))?:\s*([A-Za-z0-9_,\s-]+?)\s*\*\/\s*$/;
+const VERSION_RE = /^\s*\/\*\s*mm-lock-lens:\s*kernel-version\s+(\d+\.\d+(?:\s+\d+\.\d+)*)\s*\*\/\s*$/;
 
 export interface LineRule {
   line: number;
   rule: string;
 }
 
+export interface VersionedLineRule extends LineRule {
+  /** The kernel versions this expectation holds for; undefined: every version the fixture is checked under. */
+  versions?: string[];
+}
+
 export interface FixtureExpectation {
-  kernelVersion: string | undefined;
-  expected: LineRule[];
+  /** The versions to check the fixture under; [undefined] when the header names none (the CLI's default). */
+  kernelVersions: (string | undefined)[];
+  expected: VersionedLineRule[];
+}
+
+/** The expectations that hold when the fixture is checked under `version`. */
+export function expectedFor(fx: FixtureExpectation, version: string | undefined): LineRule[] {
+  return fx.expected
+    .filter((e) => !e.versions || (version !== undefined && e.versions.includes(version)))
+    .map(({ line, rule }) => ({ line, rule }));
 }
 
 export function parseFixture(text: string): FixtureExpectation {
   const lines = text.split(/\r?\n/);
-  const version = VERSION_RE.exec(lines[0] ?? '');
-  const expected: LineRule[] = [];
+  const header = VERSION_RE.exec(lines[0] ?? '');
+  const kernelVersions = header ? header[1]!.split(/\s+/) : [undefined];
+  const expected: VersionedLineRule[] = [];
   lines.forEach((l, i) => {
     const m = EXPECT_RE.exec(l);
     if (!m) return;
-    for (const rule of m[1]!.split(',').map((s) => s.trim()).filter(Boolean)) expected.push({ line: i + 1, rule });
+    const versions = m[1] ? m[1].trim().split(/\s+/) : undefined;
+    for (const rule of m[2]!.split(',').map((s) => s.trim()).filter(Boolean)) expected.push({ line: i + 1, rule, ...(versions ? { versions } : {}) });
   });
-  return { kernelVersion: version?.[1], expected };
+  return { kernelVersions, expected };
 }
 
 /** The fixture folders written in the expectation format (others, e.g. simulate/, serve other tests). */
