@@ -6,15 +6,10 @@
  */
 import type { Parser, Tree } from 'web-tree-sitter';
 import { IRBuilder, type FunctionIR } from './ir';
-import { codeView, findBodies, normalize, type Contract, type GuardClass, type Normalized } from './normalize';
+import { codeView, findBodies, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
 
-export interface FnDef {
-  name: string;
-  nameOffset: number;
-  declStart: number;
-  bodyStart: number;
-  bodyEnd: number;
-  isStatic: boolean;
+/** A function found by `findBodies`, with its IR and what annotations and guards say about it. */
+export interface FnDef extends Omit<BodySpan, 'returnsPointer'> {
   ir: FunctionIR;
   /** Contracts from annotations between the parameter list and the body. */
   contracts: Contract[];
