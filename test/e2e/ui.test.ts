@@ -13,15 +13,32 @@ import { artifactsDir, copyExamples, openVsCode, repoRoot } from '../support/vsc
 
 const shots = path.join(artifactsDir, 'e2e');
 
+/** Brings `rel` to the front: a click on its tab when it has one, else Quick Open. The workbench now and
+ * then drops a keystroke or a click while it is busy (indexing, the extension activating), so each way is
+ * tried up to three times, each checked by the active tab. */
 async function openFile(page: Page, rel: string): Promise<void> {
   const name = path.basename(rel);
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15000 });
-  await input.fill(rel);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15000 });
-  await page.keyboard.press('Enter');
-  await page.locator(`.tab.active:has-text("${name}")`).waitFor({ timeout: 15000 });
+  const active = page.locator(`.tab.active:has-text("${name}")`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const tab = page.locator(`.tab:has-text("${name}")`).first();
+      if (await tab.isVisible()) {
+        await tab.click();
+      } else {
+        await page.keyboard.press('Control+P');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 15000 });
+        await input.fill(rel);
+        await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15000 });
+        await page.keyboard.press('Enter');
+      }
+      await active.waitFor({ timeout: 15000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw new Error(`could not bring ${rel} to the front in three tries: ${(e as Error).message}`);
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 15000 });
 }
 
