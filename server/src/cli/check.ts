@@ -9,38 +9,20 @@ import type { Finding } from '../core/types';
 import { collectFiles, findKernelTop, UsageError } from '../node/files';
 import { loadFiles } from '../node/load';
 import { Progress } from '../node/progress';
-import { isValidVersion } from '../core/version';
+import { formatOption, kernelVersionOption, readArgs } from './args';
 
 const USAGE = 'usage: mm-lock-lens check [--format text|json|sarif] [--kernel-version X.Y] PATH...';
 
 interface Args { format: 'text' | 'json' | 'sarif'; version?: string; paths: string[] }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { format: 'text', paths: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const s = argv[i]!;
-    const take = (name: string): string => {
-      const eq = s.indexOf('=');
-      if (eq > 0) return s.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    if (s === '--format' || s.startsWith('--format=')) {
-      const v = take('--format');
-      if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`unknown format '${v}' (text, json or sarif)`);
-      a.format = v;
-    } else if (s === '--kernel-version' || s.startsWith('--kernel-version=')) {
-      const v = take('--kernel-version');
-      if (!isValidVersion(v)) throw new UsageError(`bad kernel version '${v}' (expected X.Y, e.g. 6.12)`);
-      a.version = v;
-    } else if (s === '-h' || s === '--help') throw new UsageError('');
-    else if (s === '--') a.paths.push(...argv.slice(i + 1)), (i = argv.length);
-    else if (s.startsWith('-') && s !== '-') throw new UsageError(`unknown option '${s}'`);
-    else a.paths.push(s);
-  }
-  if (!a.paths.length) throw new UsageError('no PATH given');
-  return a;
+  const { values, positionals } = readArgs(argv, { format: { type: 'string' }, 'kernel-version': { type: 'string' } });
+  if (!positionals.length) throw new UsageError('no PATH given');
+  return {
+    format: formatOption(values.format, ['text', 'json', 'sarif'] as const, 'text'),
+    version: kernelVersionOption(values['kernel-version']),
+    paths: positionals,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {

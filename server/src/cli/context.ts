@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FunctionProfile } from '../core/types';
-import { isValidVersion } from '../core/version';
+import { formatOption, kernelVersionOption, readArgs } from './args';
 import { collectFiles, findKernelTop, UsageError, type SourceFile } from '../node/files';
 import { loadFiles } from '../node/load';
 import { Progress } from '../node/progress';
@@ -17,32 +17,14 @@ const USAGE = 'usage: mm-lock-lens context FILE FUNCTION [--format text|json] [-
 interface Args { file: string; fn: string; format: 'text' | 'json'; root?: string; version?: string }
 
 function parseArgs(argv: string[]): Args {
-  const pos: string[] = [];
-  let format: 'text' | 'json' = 'text';
-  let root: string | undefined, version: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const s = argv[i]!;
-    const take = (name: string): string => {
-      const eq = s.indexOf('=');
-      if (eq > 0) return s.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    if (s === '--format' || s.startsWith('--format=')) {
-      const v = take('--format');
-      if (v !== 'text' && v !== 'json') throw new UsageError(`unknown format '${v}' (text or json)`);
-      format = v;
-    } else if (s === '--root' || s.startsWith('--root=')) root = take('--root');
-    else if (s === '--kernel-version' || s.startsWith('--kernel-version=')) {
-      version = take('--kernel-version');
-      if (!isValidVersion(version)) throw new UsageError(`bad kernel version '${version}' (expected X.Y, e.g. 6.12)`);
-    } else if (s === '-h' || s === '--help') throw new UsageError('');
-    else if (s.startsWith('-')) throw new UsageError(`unknown option '${s}'`);
-    else pos.push(s);
-  }
-  if (pos.length !== 2) throw new UsageError('expected FILE and FUNCTION');
-  return { file: pos[0]!, fn: pos[1]!, format, root, version };
+  const { values, positionals } = readArgs(argv, { format: { type: 'string' }, root: { type: 'string' }, 'kernel-version': { type: 'string' } });
+  if (positionals.length !== 2) throw new UsageError('expected FILE and FUNCTION');
+  return {
+    file: positionals[0]!, fn: positionals[1]!,
+    format: formatOption(values.format, ['text', 'json'] as const, 'text'),
+    root: values.root,
+    version: kernelVersionOption(values['kernel-version']),
+  };
 }
 
 /** The files analysed with FILE by default (also `simulate --profile`'s scope). */
