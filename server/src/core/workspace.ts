@@ -190,7 +190,8 @@ export class Workspace implements AnalysisHost {
     }
     if (this.pending.size) {
       const a = this.analysis;
-      const changes = [...this.pending].map((path) => ({ path, input: this.inputOf(path) }));
+      // sorted: which contexts a function keeps (at most MAX_CONTEXTS) must not depend on the order files arrived in
+      const changes = [...this.pending].sort().map((path) => ({ path, input: this.inputOf(path) }));
       this.pending.clear();
       a.update(changes);
       this.findingsByFile.clear();
