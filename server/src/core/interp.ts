@@ -61,14 +61,44 @@ export function stateKey(s: State): string {
 /** The mm locks every rule is about: states differing in them never merge. */
 export const MM_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write', 'fault']);
 
-const COARSE = new WeakMap<State, string>();
-function coarseKey(s: State): string {
-  const hit = COARSE.get(s);
-  if (hit !== undefined) return hit;
-  const k = computeCoarseKey(s);
-  COARSE.set(s, k);
-  return k;
+/**
+ * Keys of a state's lock situation, as numbers: each lock name gets a base-5
+ * digit (its count -2..2, 0 when absent), then the flag and the drop marker.
+ * Equal keys mean equal situations; odd counts or too many lock names fall
+ * back to a string key (never equal to a number).
+ */
+const LOCK_INDEX = new Map<string, number>();
+const MAX_LOCK_DIGITS = 20;
+const POW5: number[] = [];
+for (let i = 0, p = 1; i < MAX_LOCK_DIGITS; i++, p *= 5) POW5.push(p);
+
+function countDigit(n: number): number {
+  return n === 1 ? 3 : n === 2 ? 4 : n === -1 ? 2 : n === -2 ? 1 : 0;
 }
+
+function lockIndex(l: string): number {
+  let i = LOCK_INDEX.get(l);
+  if (i === undefined) LOCK_INDEX.set(l, (i = LOCK_INDEX.size));
+  return i;
+}
+
+type SituationKey = number | string;
+
+/** The mm-lock situation: counts of the MM_LOCKS, the flag, the drop marker. */
+function coarseKey(s: State): SituationKey {
+  const x = s.locks;
+  let k = 0;
+  for (let i = 0; i < MM_LOCK_LIST.length; i++) {
+    const n = x[MM_LOCK_LIST[i]!];
+    if (!n) continue;
+    const d = countDigit(n);
+    if (!d) return computeCoarseKey(s);
+    k += d * POW5[i]!;
+  }
+  return k * 8 + s.flag * 2 + (s.dropped ? 1 : 0);
+}
+
+const MM_LOCK_LIST = ['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write', 'fault'];
 
 function computeCoarseKey(s: State): string {
   const ls = Object.keys(s.locks);
@@ -142,7 +172,9 @@ interface Res { s: State; v: number }
 interface Flow { normal: State[]; brk: State[]; cont: State[] }
 
 export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}, vals: Record<string, number> = {}): State {
-  return { locks, flag, vals, facts: {}, dropped: null, imprecise: false, sites };
+  // Every field present, in one order: all states share one object shape, so the
+  // interpreter's spreads and field reads stay monomorphic (much faster in V8).
+  return { locks, flag, vals, facts: {}, dropped: null, imprecise: false, sites, att: undefined, misrel: undefined, rel: undefined, minorJoined: undefined };
 }
 
 /** Abstract value of an argument in a state: a literal, a tracked variable, or anything. */
@@ -169,13 +201,19 @@ function dedupe(states: State[]): State[] {
 /** Distinct situations counting every lock, before other locks are joined. */
 const MINOR_BUDGET = 8;
 
-const FULL = new WeakMap<State, string>();
-function fullLockKey(s: State): string {
-  const hit = FULL.get(s);
-  if (hit !== undefined) return hit;
-  const k = computeFullLockKey(s);
-  FULL.set(s, k);
-  return k;
+/** The situation counting every lock. */
+function fullLockKey(s: State): SituationKey {
+  const locks = s.locks;
+  let k = 0;
+  for (const l in locks) {
+    const n = locks[l]!;
+    if (!n) continue;
+    const i = lockIndex(l);
+    const d = countDigit(n);
+    if (!d || i >= MAX_LOCK_DIGITS) return computeFullLockKey(s);
+    k += d * POW5[i]!;
+  }
+  return k * 8 + s.flag * 2 + (s.dropped ? 1 : 0);
 }
 
 function computeFullLockKey(s: State): string {
@@ -186,9 +224,10 @@ function computeFullLockKey(s: State): string {
   return `${k}|${s.flag}|${s.dropped ? 1 : 0}`;
 }
 
-function groupBy(states: State[], key: (s: State) => string): State[] {
+function groupBy(states: State[], key: (s: State) => SituationKey): State[] {
   if (states.length <= 1) return states;
-  const groups = new Map<string, State>();
+  if (states.length <= SMALL_GROUP) return groupSmall(states, key === coarseKey ? sameCoarse : sameFull);
+  const groups = new Map<SituationKey, State>();
   let merged = false;
   for (const s of states) {
     const k = key(s);
@@ -203,33 +242,104 @@ function groupBy(states: State[], key: (s: State) => string): State[] {
   return out;
 }
 
+/** Below this many states, groupBy compares states pairwise instead of building string keys. */
+const SMALL_GROUP = 12;
+
+/** groupBy for a few states: the same groups, in the same order, with the same joins, without keys. */
+function groupSmall(states: State[], same: (a: State, b: State) => boolean): State[] {
+  let groups: State[] | null = null;
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i]!;
+    if (!groups) {
+      // nothing joined yet: the groups are the distinct states before this one
+      let j = 0;
+      while (j < i && !same(states[j]!, s)) j++;
+      if (j === i || states[j] === s) continue;
+      groups = [];
+      for (let k = 0; k < i; k++) if (!groups.includes(states[k]!)) groups.push(states[k]!);
+    }
+    let j = 0;
+    while (j < groups.length && !same(groups[j]!, s)) j++;
+    if (j === groups.length) { groups.push(s); continue; }
+    const g = groups[j]!;
+    if (g === s) continue;
+    // (a join keeps the group's key: the keyed locks agree, flag and drop marker come from g)
+    groups[j] = join(g, s);
+  }
+  return groups ?? states;
+}
+
+/** Same non-zero counts of every lock. */
+function sameLocks(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  if (a === b) return true;
+  for (const k in a) { const v = a[k]; if (v && b[k] !== v) return false; }
+  for (const k in b) { if (b[k] && !a[k]) return false; }
+  return true;
+}
+
+/** fullLockKey(a) === fullLockKey(b). */
+function sameFull(a: State, b: State): boolean {
+  return a === b || (a.flag === b.flag && !a.dropped === !b.dropped && sameLocks(a.locks, b.locks));
+}
+
+/** coarseKey(a) === coarseKey(b). */
+function sameCoarse(a: State, b: State): boolean {
+  if (a === b) return true;
+  if (a.flag !== b.flag || !a.dropped !== !b.dropped) return false;
+  const x = a.locks, y = b.locks;
+  return x === y || ((x.mmap_read || 0) === (y.mmap_read || 0) && (x.mmap_write || 0) === (y.mmap_write || 0) && (x.mmap_any || 0) === (y.mmap_any || 0)
+    && (x.vma_read || 0) === (y.vma_read || 0) && (x.vma_write || 0) === (y.vma_write || 0) && (x.fault || 0) === (y.fault || 0));
+}
+
 function join(a: State, b: State): State {
   let vals: Record<string, number> | null = null;
-  for (const k of Object.keys(a.vals)) {
-    const bv = b.vals[k];
-    const av = a.vals[k]!;
-    if (bv === av) continue;
-    vals ??= { ...a.vals };
-    if (bv === undefined) delete vals[k]; else vals[k] = av | bv;
+  const av0 = a.vals, bv0 = b.vals;
+  if (av0 !== bv0) {
+    for (const k in av0) {
+      const bv = bv0[k];
+      const av = av0[k]!;
+      if (bv === av) continue;
+      vals ??= { ...av0 };
+      if (bv === undefined) delete vals[k]; else vals[k] = av | bv;
+    }
   }
   let facts: Record<string, boolean> | null = null;
-  for (const k of Object.keys(a.facts)) {
-    if (b.facts[k] === a.facts[k]) continue;
-    facts ??= { ...a.facts };
-    delete facts[k];
+  const af = a.facts, bf = b.facts;
+  if (af !== bf) {
+    for (const k in af) {
+      if (bf[k] === af[k]) continue;
+      facts ??= { ...af };
+      delete facts[k];
+    }
   }
   let locks: Record<string, number> | null = null;
-  for (const k of new Set([...Object.keys(a.locks), ...Object.keys(b.locks)])) {
-    const av = a.locks[k] ?? 0, bv = b.locks[k] ?? 0;
-    if (av === bv) continue;
-    locks ??= { ...a.locks };
-    locks[k] = Math.max(av, bv);
+  const al = a.locks, bl = b.locks;
+  if (al !== bl) {
+    // a's locks, then b's others (the key order of the joined record is that of a Set over both)
+    for (const k in al) {
+      const av = al[k] ?? 0, bv = bl[k] ?? 0;
+      if (av === bv) continue;
+      locks ??= { ...al };
+      locks[k] = Math.max(av, bv);
+    }
+    for (const k in bl) {
+      if (k in al) continue;
+      const bv = bl[k] ?? 0;
+      if (bv === 0) continue;
+      locks ??= { ...al };
+      locks[k] = Math.max(0, bv);
+    }
   }
   let att = a.att;
   if (a.att || b.att) {
-    const both: Record<string, true> = {};
-    for (const k of Object.keys(a.att ?? {})) if (b.att?.[k]) both[k] = true;
-    if (Object.keys(both).length !== Object.keys(a.att ?? {}).length) att = both;
+    const aa = a.att, ba = b.att;
+    let all = true;
+    if (aa) for (const k in aa) if (!ba?.[k]) { all = false; break; }
+    if (!all) {
+      const both: Record<string, true> = {};
+      for (const k in aa) if (ba?.[k]) both[k] = true;
+      att = both;
+    }
   }
   if (!vals && !facts && !locks && a.imprecise === b.imprecise && att === a.att) return a;
   return {
@@ -355,7 +465,7 @@ class Interp {
         let pre = S;
         if (s.k === 'for' && s.init) pre = this.stmt(s.init, pre).normal;
         const exits: State[] = [];
-        const seen = new Set<string>();
+        const seen = new Set<SituationKey>();
         let inS = pre;
         for (let round = 0; round <= LOOP_ROUNDS && inS.length; round++) {
           for (const st of inS) seen.add(coarseKey(st));
@@ -379,7 +489,7 @@ class Interp {
       }
       case 'do': {
         const exits: State[] = [];
-        const seen = new Set<string>();
+        const seen = new Set<SituationKey>();
         let inS = S;
         for (let round = 0; round <= LOOP_ROUNDS && inS.length; round++) {
           for (const st of inS) seen.add(coarseKey(st));
@@ -869,8 +979,7 @@ class Interp {
     // the same value: otherwise the return value (tested later) tells them apart.
     // (Dropping the fault's lock is one effect whether spelt `fault`, `vma_read` or `mmap_read`:
     // a given state holds only one of them, the other outcome is ruled out below.)
-    const effect = (o: Outcome) => `${o.acquire?.join() ?? ''}/${(o.release ?? []).map((l) => o.drops && (l === 'fault' || l === 'vma_read' || l === 'mmap_read') ? 'F' : l).join()}/${o.drops ? 1 : 0}`;
-    const distinct = outcomes.some((a, i) => outcomes.some((b, j) => j > i && effect(a) !== effect(b) && (a.ret & b.ret) !== 0));
+    const distinct = guessSplit(outcomes);
     for (const s of S) {
       const produced: Res[] = [];
       const missingHere: { state: State; lock: string }[] = [];
@@ -905,13 +1014,24 @@ class Interp {
       out.push(...produced);
     }
     // merge identical states with different return values
-    const merged = new Map<string, Res>();
-    for (const r of out) {
-      const k = stateKey(r.s);
-      const m = merged.get(k);
-      if (m) m.v |= r.v; else merged.set(k, { s: r.s, v: r.v });
+    let res: Res[];
+    if (out.length <= 1) res = out;
+    else if (out.length <= SMALL_GROUP) {
+      res = [];
+      for (const r of out) {
+        let m: Res | undefined;
+        for (const x of res) if (sameStateKey(x.s, r.s)) { m = x; break; }
+        if (m) m.v |= r.v; else res.push({ s: r.s, v: r.v });
+      }
+    } else {
+      const merged = new Map<string, Res>();
+      for (const r of out) {
+        const k = stateKey(r.s);
+        const m = merged.get(k);
+        if (m) m.v |= r.v; else merged.set(k, { s: r.s, v: r.v });
+      }
+      res = [...merged.values()];
     }
-    let res = [...merged.values()];
     if (res.length > STATE_BUDGET) res = dedupe(res.map((r) => r.s)).map((s) => ({ s, v: ANY }));
     return res;
   }
@@ -1020,6 +1140,46 @@ class Interp {
 }
 
 const GIVE_UP = Symbol('give up');
+
+const GUESS_SPLIT = new WeakMap<Outcome[], boolean>();
+
+/** Do outcomes with different lock effects return a common value (so a split on them is a guess)? */
+function guessSplit(outcomes: Outcome[]): boolean {
+  let hit = GUESS_SPLIT.get(outcomes);
+  if (hit === undefined) {
+    const effect = (o: Outcome) => `${o.acquire?.join() ?? ''}/${(o.release ?? []).map((l) => o.drops && (l === 'fault' || l === 'vma_read' || l === 'mmap_read') ? 'F' : l).join()}/${o.drops ? 1 : 0}`;
+    hit = outcomes.some((a, i) => outcomes.some((b, j) => j > i && effect(a) !== effect(b) && (a.ret & b.ret) !== 0));
+    GUESS_SPLIT.set(outcomes, hit);
+  }
+  return hit;
+}
+
+/**
+ * stateKey(a) === stateKey(b), without building the keys: the key's locks, flag
+ * and values parts are unambiguous (plain names and numbers), so they compare
+ * as data; the facts and drop marker part compares as text.
+ */
+function sameStateKey(a: State, b: State): boolean {
+  if (a === b) return true;
+  if (a.flag !== b.flag || !sameLocks(a.locks, b.locks)) return false;
+  const av = a.vals, bv = b.vals;
+  if (av !== bv) {
+    let n = 0;
+    for (const k in av) { if (!(k in bv) || av[k] !== bv[k]) return false; n++; }
+    for (const _ in bv) n--;
+    if (n !== 0) return false;
+  }
+  if (a.facts === b.facts && a.dropped === b.dropped) return true;
+  return factsKey(a) === factsKey(b);
+}
+
+/** The facts and drop marker part of stateKey. */
+function factsKey(s: State): string {
+  let k = '';
+  for (const f of Object.keys(s.facts).sort()) k += `${f}=${s.facts[f] ? 1 : 0},`;
+  if (s.dropped) k += `|D${s.dropped.vars.join('+')}`;
+  return k;
+}
 
 const REPEATED = new WeakMap<FunctionIR, Set<string>>();
 
