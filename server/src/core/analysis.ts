@@ -216,6 +216,15 @@ export function currentLine(prog: Program, v: CallSite): number {
   return v.line;
 }
 
+const VIA_KEYS = new WeakMap<CallSite[], string>();
+
+/** A witness chain's locations as text (chains are never changed once made). */
+function viaKey(via: CallSite[]): string {
+  let k = VIA_KEYS.get(via);
+  if (k === undefined) VIA_KEYS.set(via, (k = via.map((v) => `${v.file}:${v.line}`).join('>')));
+  return k;
+}
+
 function outcomeKey(o: Outcome): string {
   return `${(o.acquire ?? []).slice().sort().join('+')}/${(o.release ?? []).slice().sort().join('+')}/${o.drops ? 1 : 0}/${o.vmaFlag === undefined ? '-' : o.vmaFlag ? 1 : 0}`;
 }
@@ -490,8 +499,16 @@ export class Analysis {
       const l = parseLockArg(c.arg);
       if (l) locks[l] = 1;
     }
-    const line = this.prog.files.get(d.file)!.lineOf(d.fn.nameOffset);
-    return { key: ctxKey(locks, 0, false), locks, flag: 0, known: false, root: true, via: [viaSite(d, d.fn.nameOffset - d.fn.declStart, line)], sites: {} };
+    return { key: ctxKey(locks, 0, false), locks, flag: 0, known: false, root: true, via: [this.selfSite(d)], sites: {} };
+  }
+
+  /** The unknown entry as runFor reads it (no witness chain), per function version. */
+  private readonly rootRunCtx = new WeakMap<FnDef, Ctx>();
+
+  private rootForRun(d: Def): Ctx {
+    let c = this.rootRunCtx.get(d.fn);
+    if (!c) this.rootRunCtx.set(d.fn, (c = this.rootCtx(d)));
+    return c;
   }
 
 
@@ -523,6 +540,7 @@ export class Analysis {
     this.ctxs.delete(d);
     this.runs.delete(d);
     this.summaries.delete(d);
+    this.siteCache.delete(d);
     this.findingsOf.delete(d);
     this.dirtyFindings.delete(d);
   }
@@ -545,7 +563,7 @@ export class Analysis {
       if (m.summarySig === sig && this.summaries.has(d)) s = m.summary;
       else if (m.summarySig === sig) s = m.summary;
       else {
-        const root = this.rootCtx(d);
+        const root = this.rootForRun(d);
         s = summarize(this.runFor(d, root), root.locks);
         m.summarySig = sig;
         m.summary = s;
@@ -594,7 +612,19 @@ export class Analysis {
   }
 
   private selfSite(d: Def): CallSite {
-    return viaSite(d, d.fn.nameOffset - d.fn.declStart, this.lineOf(d.file, d.fn.nameOffset));
+    return this.siteOf(d, d.fn.nameOffset - d.fn.declStart);
+  }
+
+  /** Witness-chain elements per function and offset, shared by the contexts through them (valid for one version of the file). */
+  private readonly siteCache = new Map<Def, { input: FileInput | undefined; declStart: number; byAt: Map<number, ViaSite> }>();
+
+  private siteOf(d: Def, at: number): ViaSite {
+    const input = this.prog.files.get(d.file);
+    let c = this.siteCache.get(d);
+    if (!c || c.input !== input || c.declStart !== d.fn.declStart) this.siteCache.set(d, (c = { input, declStart: d.fn.declStart, byAt: new Map() }));
+    let v = c.byAt.get(at);
+    if (!v) c.byAt.set(at, (v = viaSite(d, at, this.lineOf(d.file, d.fn.declStart + at))));
+    return v;
   }
 
   /** Seeds: the unknown entry, entry contracts, and the ops tables of the changed files. */
@@ -742,7 +772,7 @@ export class Analysis {
   }
 
   private runOrTransparent(d: Def, ctx: Ctx): { result: RunResult; transparent: boolean } {
-    const root = this.runFor(d, this.rootCtx(d));
+    const root = this.runFor(d, this.rootForRun(d));
     if (ctx.root) return { result: root, transparent: false };
     if (isTransparent(root)) return { result: root, transparent: true };
     return { result: this.runFor(d, ctx), transparent: false };
@@ -753,7 +783,6 @@ export class Analysis {
     const out: { target: Def; ctx: Ctx }[] = [];
     const give = (dv: Derived, targets: Def[], transparentCtx: boolean): void => {
       if (!ctx.known && !dv.strong) return; // an unknown entry hands on only a per-VMA lock or mmap_lock for write
-      const line = this.lineOf(d.file, d.fn.declStart + dv.at);
       const imprecise = dv.imprecise || !!ctx.imprecise;
       const anon = dv.anon ?? (transparentCtx ? ctx.anon : undefined);
       for (const t of targets) {
@@ -769,7 +798,7 @@ export class Analysis {
           });
         }
         const key = `${ctx.known ? 'K' : 'P'}${dv.flag}:${dv.lockKey}${pkey}${imprecise ? '~' : ''}${anon === undefined ? '' : anon ? 'A' : 'F'}`;
-        const via = [...ctx.via.slice(0, -1), viaSite(d, dv.at, line), this.selfSite(t)];
+        const via = [...ctx.via.slice(0, -1), this.siteOf(d, dv.at), this.selfSite(t)];
         out.push({ target: t, ctx: { key, locks: dv.locks, flag: dv.flag, known: ctx.known, root: false, via, sites: dv.sites, note: ctx.note, params, imprecise, anon } });
       }
     };
@@ -823,7 +852,7 @@ export class Analysis {
     if (!a) return [];
     const env = { cat: this.cat, version: this.version };
     const memo = this.memo.get(d.fn.ir);
-    const fkey = `${d.file}|` + a.runs.map((r) => `${r.ctx.key}#${runId(r.result)}#${r.ctx.via.map((v) => `${v.file}:${v.line}`).join('>')}`).join(';');
+    const fkey = `${d.file}|` + a.runs.map((r) => `${r.ctx.key}#${runId(r.result)}#${viaKey(r.ctx.via)}`).join(';');
     if (memo.findingsKey === fkey && memo.findings) return memo.findings.map((f) => ({ rule: f.rule, def: d, raw: f.raw }));
     const out: RuleFinding[] = [];
     const mine: { rule: Rule; raw: RawFinding }[] = [];
