@@ -66,6 +66,9 @@ export interface AnalysisHost {
 
   /** Add or replace a file. Non-C, binary or over-size texts are kept out with a reason (see skipReason). */
   setFile(path: string, text: string): void;
+  /** Add or replace a file no editor has open: analysed the same, but parsed lazily (only the
+   * functions the analysis interprets) and without a tree; `setFile` later makes it editable. */
+  indexFile(path: string, text: string): void;
   /** Incremental update of a file already set (tree-sitter `tree.edit` + re-parse). */
   editFile(path: string, edits: TextEdit[]): void;
   removeFile(path: string): void;

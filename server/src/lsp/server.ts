@@ -38,7 +38,7 @@ function canTakeParsedFiles(h: AnalysisHost): h is AnalysisHost & TakesParsedFil
 }
 
 /** The host's methods that change what it answers. */
-const MUTATORS = new Set(['setFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setParsedFile', 'setSkippedFile']);
+const MUTATORS = new Set(['setFile', 'indexFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setParsedFile', 'setSkippedFile']);
 /** The same host, calling `changed` before each mutation (so the server's caches know they are stale). */
 function countingChanges<H extends object>(h: H, changed: () => void): H {
   return new Proxy(h, {
@@ -442,13 +442,13 @@ export function startServer(connection: Connection, createHost: () => Promise<An
               logError('parsing on worker threads (parsing here instead)', e);
             }
             // What the workers did not parse is parsed here.
-            for (const [id, t] of batch.entries()) if (!got.has(id) && !cancelled()) { host.setFile(t.file, t.text); indexed.add(t.file); step(); }
+            for (const [id, t] of batch.entries()) if (!got.has(id) && !cancelled()) { host.indexFile(t.file, t.text); indexed.add(t.file); step(); }
             viaWorkers = true;
           }
           if (!viaWorkers) {
             for (const t of batch) {
               if (cancelled()) break;
-              host.setFile(t.file, t.text);
+              host.indexFile(t.file, t.text);
               indexed.add(t.file);
               step();
               if (Date.now() - last > 50) await yieldToEventLoop();
@@ -599,7 +599,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
     if (indexed.has(p)) {
       // Back to the text on disk (the editor may have had unsaved changes).
       const r = await readSource(p);
-      if ('text' in r) host.setFile(p, r.text); else { host.removeFile(p); indexed.delete(p); }
+      if ('text' in r) host.indexFile(p, r.text); else { host.removeFile(p); indexed.delete(p); }
       publish(p, true);
     } else {
       host.removeFile(p);
@@ -623,7 +623,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
         host.removeFile(p); indexed.delete(p); clearDiagnostics(ch.uri);
       } else {
         const r = await readSource(p);
-        if ('text' in r) { host.setFile(p, r.text); indexed.add(p); } else { host.removeFile(p); indexed.delete(p); }
+        if ('text' in r) { host.indexFile(p, r.text); indexed.add(p); } else { host.removeFile(p); indexed.delete(p); }
       }
       any = true;
     }
