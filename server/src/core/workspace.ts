@@ -543,8 +543,9 @@ function uniqueSets(sets: LockName[][]): LockName[][] {
   return [...seen.values()];
 }
 
+/** `⟨vma_read⟩`, `⟨mmap_read, ptl⟩`, `⟨⟩` (no mm lock held). */
 function label(s: LockName[]): string {
-  return s.length ? s.join('+') : '∅';
+  return `⟨${s.join(', ')}⟩`;
 }
 
 function fallbackKind(text: string): FallbackKind {
