@@ -51,6 +51,8 @@ export interface FunctionInfo {
   column: number;
   endLine: number;
   endColumn: number;
+  /** The whole definition, from the start of its return type to one past its closing brace. */
+  definition: { line: number; column: number; endLine: number; endColumn: number };
   /** Short summary of its entry contexts for a code lens, e.g. "vma_read · mmap_read (fallback)"; '' when trivial. */
   entrySummary: string;
   /** The body had syntax errors tree-sitter could not recover from: its lock context may be incomplete. */

@@ -325,7 +325,12 @@ export class Workspace implements AnalysisHost {
       const d = a.prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
       const entry = d ? this.entryOf(d) : [];
       const summary = entry.length && entry.some((x) => x.locks.length) ? [...new Set(entry.map((x) => x.locks.join('+') || 'none'))].join(' · ') : '';
-      out.push({ name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, entrySummary: summary, parseErrors: fn.ir.hasError });
+      const ds = position(st.starts, fn.declStart), de = position(st.starts, fn.bodyEnd);
+      out.push({
+        name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column,
+        definition: { line: ds.line, column: ds.column, endLine: de.line, endColumn: de.column },
+        entrySummary: summary, parseErrors: fn.ir.hasError,
+      });
     }
     return out;
   }

@@ -703,18 +703,16 @@ export function startServer(connection: Connection, createHost: () => Promise<An
       if (rule === 'not-analysed' || rule === 'parse-errors') continue;
       const offset = d.doc.offsetAt(diag.range.start);
       if (rule === ANON_VMA_RULE) {
-        // functions() gives each definition's name; the enclosing one is the last named at or above the finding,
-        // and it ends before the next one starts. Its head starts up to two lines above the name
-        // (kernel style puts the return type on its own line).
-        const fns = host!.functions(d.p).filter((f) => f.line - 1 <= diag.range.start.line).sort((a, b) => a.line - b.line);
-        const fn = fns.at(-1);
-        if (fn) {
-          const next = host!.functions(d.p).filter((f) => f.line - 1 > diag.range.start.line).sort((a, b) => a.line - b.line)[0];
-          const prevEnd = fns.length > 1 ? d.doc.offsetAt(Position.create(fns.at(-2)!.line, 0)) : 0;
-          const fnStart = Math.max(prevEnd, d.doc.offsetAt(Position.create(Math.max(0, fn.line - 3), 0)));
-          const fnEnd = next ? d.doc.offsetAt(Position.create(Math.max(0, next.line - 3), 0)) : text.length;
+        // the definition that contains the finding
+        const spans = host!.functions(d.p).map((f) => [
+          d.doc.offsetAt(Position.create(f.definition.line - 1, f.definition.column - 1)),
+          d.doc.offsetAt(Position.create(f.definition.endLine - 1, f.definition.endColumn - 1)),
+        ] as const);
+        const span = spans.find(([s, e]) => s <= offset && offset < e);
+        if (span) {
+          const [fnStart, fnEnd] = span;
           const fixes = anonVmaPrepareFixes({
-            text, offset, fnStart: Math.min(fnStart, offset), fnEnd: Math.max(fnEnd, offset),
+            text, offset, fnStart, fnEnd,
             kernelVersion: host!.kernelVersion().version, inMm: isInTopMm(d.p),
           });
           for (const fix of fixes) {
