@@ -113,8 +113,8 @@ describe('language server on examples/', () => {
     const range = { start: { line: 0, character: 0 }, end: { line: text.split('\n').length, character: 0 } };
     const hints = await s.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range });
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
-    assert.ok(labels.some((l) => l.includes('vma_read')), `labels: ${labels.join(' | ')}`);
-    assert.ok(labels.some((l) => l.includes('mmap_read')), `labels: ${labels.join(' | ')}`);
+    assert.ok(labels.some((l) => l.includes('⟨vma_read⟩')), `labels: ${labels.join(' | ')}`);
+    assert.ok(labels.some((l) => l.includes('⟨mmap_read⟩')), `labels: ${labels.join(' | ')}`);
     const from = s.events.length;
     s.settings = { inlayHints: { enable: false } };
     s.notify('workspace/didChangeConfiguration', { settings: null });

@@ -77,3 +77,18 @@ test('every rule: exactly the expected findings in a second kernel-style file', 
   for (const f of host.findings('rules.c')) got.set(f.line, [...(got.get(f.line) ?? []), f.rule].sort());
   assert.deepEqual([...got].sort((a, b) => a[0] - b[0]), [...expectations(text)].sort((a, b) => a[0] - b[0]));
 });
+
+test('functions() gives each definition from its return type to its closing brace', async () => {
+  const host = createAnalysisHost(await loadCLanguage(), { kernelVersion: '6.12' });
+  const text = fixture('slice.c');
+  host.setFile('slice.c', text);
+  const lines = text.split('\n');
+  const fns = host.functions('slice.c');
+  assert.ok(fns.length >= 2);
+  for (const f of fns) {
+    const r = f.definition;
+    assert.ok(r.line <= f.line && (r.line < f.line || r.column < f.column), `${f.name} starts before its name`);
+    assert.equal(lines[r.endLine - 1]![r.endColumn - 2], '}', `${f.name} ends after its closing brace`);
+    assert.match(lines[r.line - 1]!.slice(r.column - 1), /^(static|void|int|vm_fault_t|struct|bool|unsigned|long)\b/, `${f.name} starts at its return type`);
+  }
+});

@@ -9,9 +9,9 @@ import { ANY, C, FAULT_ENTRY, FAULT_PARAM_CONTRACT, R, inRange, type Catalogue, 
 import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
-import type { FunctionIR } from './ir';
+import type { FunctionIR, Stmt } from './ir';
 import { argValue, held, initialState, MM_LOCKS, run, stateKey, type Event, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
-import type { FnDef, OpsEntry, ParsedFile } from './parse';
+import { hasOwnLockEffect, type FnDef, type OpsEntry, type ParsedFile } from './parse';
 import type { CallSite } from './types';
 
 export const MAX_CONTEXTS = 8;
@@ -392,7 +392,11 @@ export class Analysis {
   readonly version: number;
   readonly prog = new Program([]);
 
-  constructor(readonly cat: Catalogue, private readonly memo: AnalysisMemo) {
+  /**
+   * `withBody` builds a function's IR body when it is first interpreted (the host
+   * owns the parser); functions without lock effect are never built.
+   */
+  constructor(readonly cat: Catalogue, private readonly memo: AnalysisMemo, private readonly withBody: (ir: FunctionIR) => FunctionIR & { body: Stmt }) {
     this.version = cat.version;
     memo.version = String(cat.version);
   }
@@ -445,10 +449,8 @@ export class Analysis {
   }
 
   private computeTrivial(d: Def): boolean {
-    const ir = d.fn.ir;
-    if (ir.writesVmaField || d.fn.scopedGuards.length || /\bguard\s*\(/.test(ir.text)) return false;
-    for (const c of ir.callees) {
-      if (this.cat.byName.has(c)) return false;
+    if (hasOwnLockEffect(d.fn, (c) => this.cat.byName.has(c))) return false;
+    for (const c of d.fn.ir.callees) {
       if (this.prog.resolve(c, d.file).length && this.summaryFor(d.file, c)) return false;
     }
     return true;
@@ -476,7 +478,7 @@ export class Analysis {
     const hit = m.runs.get(ctx.key);
     if (hit && hit.sig === sig) return hit.result;
     const result = run({
-      fn: d.fn.ir,
+      fn: this.withBody(d.fn.ir),
       file: d.file,
       base: d.fn.declStart,
       cat: this.cat,

@@ -51,6 +51,8 @@ export interface FunctionInfo {
   column: number;
   endLine: number;
   endColumn: number;
+  /** The whole definition, from the start of its return type to one past its closing brace. */
+  definition: { line: number; column: number; endLine: number; endColumn: number };
   /** Short summary of its entry contexts for a code lens, e.g. "vma_read · mmap_read (fallback)"; '' when trivial. */
   entrySummary: string;
   /** The body had syntax errors tree-sitter could not recover from: its lock context may be incomplete. */
@@ -66,6 +68,9 @@ export interface AnalysisHost {
 
   /** Add or replace a file. Non-C, binary or over-size texts are kept out with a reason (see skipReason). */
   setFile(path: string, text: string): void;
+  /** Add or replace a file no editor has open: analysed the same, but parsed lazily (only the
+   * functions the analysis interprets) and without a tree; `setFile` later makes it editable. */
+  indexFile(path: string, text: string): void;
   /** Incremental update of a file already set (tree-sitter `tree.edit` + re-parse). */
   editFile(path: string, edits: TextEdit[]): void;
   removeFile(path: string): void;

@@ -145,7 +145,8 @@ export interface Summary {
 }
 
 export interface RunInput {
-  fn: FunctionIR;
+  /** The function, its body built (see parse.ts materializeBody). */
+  fn: FunctionIR & { body: Stmt };
   file: string;
   /** Absolute offset of the function's declaration start. */
   base: number;

@@ -46,37 +46,33 @@ export interface FunctionIR {
   text: string;
   /** Offset of `{` relative to the declaration start. */
   bodyAt: number;
-  body: Stmt;
+  /**
+   * The body as IR; absent until the analysis needs it (`materializeBody` in parse.ts):
+   * most functions of a tree have no lock effect and are never interpreted.
+   */
+  body?: Stmt;
+  /** The normalised text of the body, when it differs from `text.slice(bodyAt)` (to build `body` later). */
+  normBody?: string;
   /** Names of called functions (direct calls), for the call graph. */
   callees: string[];
   /** Direct call sites: name and offset, in order. */
   callSites: [string, number][];
   /** Assigns a VMA field that needs mmap_lock for write (vm_flags, vm_page_prot, ...). */
   writesVmaField: boolean;
+  /** The body had syntax errors (known once `body` is built). */
   hasError: boolean;
 }
 
-/** Converts a tree-sitter subtree into IR with offsets relative to `base`. */
+/** Converts a tree-sitter subtree (a function body) into IR with offsets relative to `base`. */
 export class IRBuilder {
-  private calls = new Set<string>();
-  private sites: [string, number][] = [];
   private err = false;
   constructor(private readonly src: string, private readonly base: number) {}
 
-  build(name: string, body: TSNode, declStart: number, bodyEnd: number): FunctionIR {
+  build(body: TSNode): { body: Stmt; hasError: boolean } {
     const cur = body.walk();
     const b = this.stmt(cur);
     cur.delete();
-    return {
-      name,
-      text: this.src.slice(declStart, bodyEnd),
-      bodyAt: body.startIndex - this.base,
-      body: b ?? { k: 'block', b: [], end: 0 },
-      callees: [...this.calls],
-      callSites: this.sites,
-      writesVmaField: /->\s*(vm_flags|__vm_flags|vm_page_prot|vm_policy|vm_userfaultfd_ctx)\s*[|&^+-]?=[^=]/.test(this.src.slice(body.startIndex, body.endIndex)),
-      hasError: this.err || body.hasError,
-    };
+    return { body: b ?? { k: 'block', b: [], end: 0 }, hasError: this.err || body.hasError };
   }
 
   private rel(n: number): number { return n - this.base; }
@@ -347,7 +343,6 @@ export class IRBuilder {
           }
         });
         if (name === 'ERR_PTR') return { k: 'lit', v: LE, at, end };
-        if (name && !member && !name.startsWith('guard:')) { this.calls.add(name); this.sites.push([name, at]); }
         return { k: 'call', name, member, args, at, end, argAt, argEnd, fn: fnE ?? undefined };
       }
       case 'assignment_expression': {

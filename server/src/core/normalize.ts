@@ -500,3 +500,18 @@ function functionHead(code: string, from: number, brace: number): Omit<BodySpan,
     returnsPointer: /\*\s*$/.test(head),
   };
 }
+
+/** Is offset `at` on a preprocessor directive line (or a line continuing one)? */
+export function isDirectiveLine(code: string, at: number): boolean {
+  let ls = code.lastIndexOf('\n', at - 1) + 1;
+  for (;;) {
+    // a line continues the one before when that one ends with a backslash
+    let e = ls - 2;
+    if (e >= 0 && code.charCodeAt(e) === 13) e--;
+    if (ls === 0 || e < 0 || code.charCodeAt(e) !== 92) break;
+    ls = code.lastIndexOf('\n', e - 1) + 1;
+  }
+  let k = ls;
+  while (code.charCodeAt(k) === 32 || code.charCodeAt(k) === 9) k++;
+  return code.charCodeAt(k) === 35;
+}

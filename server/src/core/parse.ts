@@ -1,12 +1,19 @@
 /**
  * From a file's text to the plain data the analysis needs: normalised text,
- * function bodies found by brace structure with their IR, ops tables, contracts.
- * Pure (the caller hands in a tree-sitter Parser), and the result is
- * structured-clonable so worker threads can produce it.
+ * function bodies found by brace structure, their call sites and IR, ops tables,
+ * contracts. Pure (the caller hands in a tree-sitter Parser), and the result is
+ * structured-clonable.
+ *
+ * Two ways in: `parseText` parses the whole file (a tree for incremental edits,
+ * every body's IR built from it), `parseLight` does not run tree-sitter at all:
+ * call sites come from the text (as they always do), and a body's IR is built
+ * by `materializeBody` when the analysis first interprets it. Most functions of a
+ * tree have no lock effect and are never interpreted, so a cold run over a tree
+ * parses only about a third of its text.
  */
-import type { Parser, Tree } from 'web-tree-sitter';
+import type { Node as TSNode, Parser, Tree } from 'web-tree-sitter';
 import { IRBuilder, type FunctionIR } from './ir';
-import { codeView, findBodies, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
+import { codeView, findBodies, isDirectiveLine, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
 
 /** A function found by `findBodies`, with its IR and what annotations and guards say about it. */
 export interface FnDef extends Omit<BodySpan, 'returnsPointer'> {
@@ -34,6 +41,7 @@ export interface ParsedFile {
   fns: FnDef[];
   ops: OpsEntry[];
   guardClasses: GuardClass[];
+  /** Syntax errors in the file (for `parseLight`: only as far as bodies were built). */
   hasErrors: boolean;
 }
 
@@ -42,67 +50,155 @@ export interface ParseOutput extends ParsedFile {
   normText: string;
 }
 
-/** Parses (re-using `oldTree` when given, already edited) and extracts. */
-export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: Map<string, FunctionIR>, normalized?: Normalized): ParseOutput {
+/** Reusable IRs, keyed by `irKey`: a function whose text did not change keeps its IR (and its analyses). */
+export type IRReuse = Map<string, FunctionIR>;
+export function irKey(name: string, fnText: string): string { return `${name}\u0000${fnText}`; }
+
+/** Parses the whole file (re-using `oldTree` when given, already edited) and builds every body's IR. */
+export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: IRReuse, normalized?: Normalized): ParseOutput {
   const norm = normalized ?? normalize(text);
   const tree = parser.parse(norm.text, oldTree ?? null);
-  const out = extract(parser, text, norm.text, norm.code, tree, norm.contracts, norm.scopedGuards, norm.guardClasses, reuse);
-  return { ...out, tree, normText: norm.text };
+  const out = extract(text, norm, reuse, (ir, b) => buildFromTree(parser, tree, norm.text, ir, b));
+  return { ...out, hasErrors: out.hasErrors || !tree || tree.rootNode.hasError, tree, normText: norm.text };
 }
 
-function extract(
-  parser: Parser, text: string, normText: string, code: string, tree: Tree | null,
-  contracts: Contract[], scoped: { offset: number; cls: string }[], guardClasses: GuardClass[],
-  reuse?: Map<string, FunctionIR>,
-): ParsedFile {
+/** Everything but the IR bodies, without tree-sitter; `materializeBody` builds a body when needed. */
+export function parseLight(text: string, reuse?: IRReuse, normalized?: Normalized): ParsedFile & { normText: string } {
+  const norm = normalized ?? normalize(text);
+  return { ...extract(text, norm, reuse, null), normText: norm.text };
+}
+
+/**
+ * Builds `ir.body` (once) by parsing the function alone: its normalised body behind a
+ * neutral head of the same length, so offsets stay relative to the declaration start.
+ */
+export function materializeBody(parser: Parser, ir: FunctionIR): FunctionIR & { body: NonNullable<FunctionIR['body']> } {
+  if (!ir.body) {
+    const built = parseAlone(parser, ir.normBody ?? ir.text.slice(ir.bodyAt), ir.bodyAt);
+    ir.body = built.body;
+    ir.hasError = built.hasError;
+    delete ir.normBody;
+  }
+  return ir as FunctionIR & { body: NonNullable<FunctionIR['body']> };
+}
+
+const NEUTRAL_HEAD = 'void __f(void)';
+
+function parseAlone(parser: Parser, bodyText: string, bodyAt: number): { body: NonNullable<FunctionIR['body']>; hasError: boolean } {
+  const head = bodyAt >= NEUTRAL_HEAD.length ? NEUTRAL_HEAD + ' '.repeat(bodyAt - NEUTRAL_HEAD.length) : NEUTRAL_HEAD;
+  const src = head + bodyText;
+  const t = parser.parse(src);
+  try {
+    const fnNode = t?.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
+    const bodyNode = fnNode?.childForFieldName('body');
+    if (!t || !bodyNode) return { body: { k: 'block', b: [], end: 0 }, hasError: true };
+    // offsets inside `src` are shifted by the head's length difference; make them relative to the declaration start
+    const built = new IRBuilder(src, head.length - bodyAt).build(bodyNode);
+    return { body: built.body, hasError: built.hasError || bodyNode.startIndex !== head.length };
+  } finally {
+    t?.delete();
+  }
+}
+
+/** The IR body from the file's tree, or from the body parsed alone where error recovery broke it. */
+function buildFromTree(parser: Parser, tree: Tree | null, normText: string, ir: FunctionIR, b: BodySpan): void {
+  if (ir.body) return;
+  let node: TSNode | null = tree?.rootNode.descendantForIndex(b.bodyStart, b.bodyEnd) ?? null;
+  // climb to the compound_statement that covers exactly this body
+  while (node && !(node.startIndex === b.bodyStart && node.endIndex === b.bodyEnd && node.type === 'compound_statement')) {
+    if (node.startIndex < b.bodyStart || node.endIndex > b.bodyEnd) { node = null; break; }
+    node = node.parent;
+  }
+  if (node) {
+    const built = new IRBuilder(normText, b.declStart).build(node);
+    ir.body = built.body;
+    ir.hasError = built.hasError;
+    delete ir.normBody;
+  } else {
+    // Error recovery broke this function: parse the body alone.
+    materializeBody(parser, ir);
+    ir.hasError = true;
+  }
+}
+
+function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, build: ((ir: FunctionIR, b: BodySpan) => void) | null): ParsedFile {
+  const normText = norm.text, code = norm.code;
   const bodies = findBodies(normText, code);
   const fns: FnDef[] = [];
-  let hasErrors = !tree || tree.rootNode.hasError;
+  let hasErrors = false;
   for (const b of bodies) {
     const fnText = text.slice(b.declStart, b.bodyEnd);
-    const key = `${b.name}\u0000${fnText}`;
+    const key = irKey(b.name, fnText);
     let ir = reuse?.get(key);
     if (!ir) {
-      let node = tree?.rootNode.descendantForIndex(b.bodyStart, b.bodyEnd) ?? null;
-      // climb to the compound_statement that covers exactly this body
-      while (node && !(node.startIndex === b.bodyStart && node.endIndex === b.bodyEnd && node.type === 'compound_statement')) {
-        if (node.startIndex < b.bodyStart || node.endIndex > b.bodyEnd) { node = null; break; }
-        node = node.parent;
-      }
-      if (node) {
-        ir = new IRBuilder(normText, b.declStart).build(b.name, node, b.declStart, b.bodyEnd);
-        ir.text = fnText;
-      } else {
-        // Error recovery broke this function: parse the body alone, with a neutral head.
-        const head = 'void __f(void)';
-        const pad = b.bodyStart - b.declStart >= head.length ? ' '.repeat(b.bodyStart - b.declStart - head.length) : '';
-        const local = (pad.length || b.bodyStart - b.declStart < head.length) ? head + pad : head;
-        const src = local + normText.slice(b.bodyStart, b.bodyEnd);
-        const t = parser.parse(src);
-        const fnNode = t?.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
-        const bodyNode = fnNode?.childForFieldName('body');
-        if (t && bodyNode) {
-          // offsets inside `src` relative to its start; shift so they are relative to declStart
-          const shift = local.length - (b.bodyStart - b.declStart);
-          ir = new IRBuilder(src, shift).build(b.name, bodyNode, shift, src.length);
-          ir.text = fnText;
-          ir.hasError = true;
-        }
-        t?.delete();
-      }
-      if (!ir) continue;
+      const bodyText = text.slice(b.bodyStart, b.bodyEnd);
+      const normBody = normText.slice(b.bodyStart, b.bodyEnd);
+      const calls = scanCalls(code, b.bodyStart, b.bodyEnd, b.declStart);
+      ir = {
+        name: b.name, text: fnText, bodyAt: b.bodyStart - b.declStart,
+        callees: [...new Set(calls.map((c) => c[0]))], callSites: calls,
+        writesVmaField: VMA_FIELD_WRITE.test(normBody), hasError: false,
+      };
+      if (normBody !== bodyText) ir.normBody = normBody;
       reuse?.set(key, ir);
     }
+    build?.(ir, b);
     if (ir.hasError) hasErrors = true;
     fns.push({
       name: b.name, nameOffset: b.nameOffset, declStart: b.declStart, bodyStart: b.bodyStart, bodyEnd: b.bodyEnd, isStatic: b.isStatic, ir,
-      contracts: contracts.filter((c) => c.offset > b.nameOffset && c.offset < b.bodyStart),
-      scopedGuards: scoped.filter((g) => g.offset > b.bodyStart && g.offset < b.bodyEnd).map((g) => [g.offset - b.declStart, g.cls]),
+      contracts: norm.contracts.filter((c) => c.offset > b.nameOffset && c.offset < b.bodyStart),
+      scopedGuards: norm.scopedGuards.filter((g) => g.offset > b.bodyStart && g.offset < b.bodyEnd).map((g) => [g.offset - b.declStart, g.cls]),
       params: paramNames(normText.slice(b.nameOffset + b.name.length, b.bodyStart)),
     });
   }
-  return { fns, ops: opsTables(normText, code), guardClasses, hasErrors };
+  return { fns, ops: opsTables(normText, code), guardClasses: norm.guardClasses, hasErrors };
 }
+
+/**
+ * Interpreted whatever its callees turn out to do: calls a lock primitive, writes a
+ * VMA field, or uses a guard. (The analysis also interprets callers of functions
+ * with a lock effect; those are found only as summaries come in.)
+ */
+export function hasOwnLockEffect(fn: FnDef, isPrimitive: (name: string) => boolean): boolean {
+  const ir = fn.ir;
+  return ir.writesVmaField || fn.scopedGuards.length > 0 || ir.callees.includes('guard') || ir.callees.some(isPrimitive);
+}
+
+/** An assignment to a VMA field that needs mmap_lock for write. */
+const VMA_FIELD_WRITE = /->\s*(vm_flags|__vm_flags|vm_page_prot|vm_policy|vm_userfaultfd_ctx)\s*[|&^+-]?=[^=]/;
+
+/** Words followed by `(` that are not calls of a function. */
+const NOT_CALLS = new Set([
+  'if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', '__typeof', 'typeof_unqual', 'alignof', '_Alignof', '__alignof__',
+  'offsetof', '__builtin_offsetof', 'defined', 'asm', '__asm__', '__asm', 'volatile', '__volatile__', '__attribute__', '_Generic', 'do', 'case', 'else',
+  // a type before a parenthesised declarator: `void (*fn)(struct folio *);`
+  'void', 'char', 'short', 'int', 'long', 'unsigned', 'signed', 'float', 'double', 'bool', 'const', 'static', 'inline',
+  // ERR_PTR(-E...) is an error value, not a call the analysis follows
+  'ERR_PTR',
+]);
+
+/**
+ * Direct call sites in code[from, to) (comments and strings already blanked):
+ * `name(` not preceded by `.` or `->`, outside directive lines; offsets relative to `base`.
+ * The call graph comes from here for every function, whether or not its IR is built.
+ */
+export function scanCalls(code: string, from: number, to: number, base: number): [string, number][] {
+  const out: [string, number][] = [];
+  CALL_RE.lastIndex = from;
+  for (let m = CALL_RE.exec(code); m && m.index < to; m = CALL_RE.exec(code)) {
+    const name = m[1]!;
+    const at = m.index;
+    if (NOT_CALLS.has(name)) continue;
+    let k = at - 1;
+    while (k >= from && (code.charCodeAt(k) === 32 || code.charCodeAt(k) === 9 || code.charCodeAt(k) === 10)) k--;
+    const p = code.charCodeAt(k);
+    if (p === 46 /* . */ || (p === 62 /* > */ && code.charCodeAt(k - 1) === 45 /* - */)) continue;
+    if (isDirectiveLine(code, at)) continue;
+    out.push([name, at - base]);
+  }
+  return out;
+}
+const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
 export function paramNames(head: string): string[] {

@@ -12,7 +12,7 @@ import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
 import { normalize } from './normalize';
-import { lineStarts, parseText, position, type ParsedFile } from './parse';
+import { irKey, lineStarts, materializeBody, parseLight, parseText, position, type ParsedFile } from './parse';
 import type { CallSite, FallbackKind, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
 import { chooseVersion } from './version';
 
@@ -102,11 +102,27 @@ export class Workspace implements AnalysisHost {
     this.invalidate(path);
   }
 
-  /** For the CLI's workers: a file parsed elsewhere (no tree kept: no incremental edits for it). */
+  /**
+   * A file no editor has open (the CLI's files, the server's background index): no
+   * tree is kept and no body is parsed until the analysis interprets it. Opening the
+   * file later (`setFile`) re-uses its functions and their analyses.
+   */
+  indexFile(path: string, text: string): void {
+    const old = this.fileMap.get(path);
+    old?.tree?.delete();
+    const skip = skipReasonFor(path, text);
+    const st: FileState = { text, starts: lineStarts(text), tree: null };
+    if (skip) st.skip = skip;
+    else st.parsed = parseLight(text, this.irReuse);
+    this.fileMap.set(path, st);
+    this.invalidate(path);
+  }
+
+  /** A file parsed elsewhere (a worker thread): no tree kept. */
   setParsedFile(path: string, text: string, parsed: ParsedFile): void {
     this.fileMap.get(path)?.tree?.delete();
     // register the IRs, so that opening the file later (setFile) reuses them and their analyses
-    for (const fn of parsed.fns) this.irReuse.set(`${fn.name}\u0000${fn.ir.text}`, fn.ir);
+    for (const fn of parsed.fns) this.irReuse.set(irKey(fn.name, fn.ir.text), fn.ir);
     this.fileMap.set(path, { text, starts: lineStarts(text), parsed, tree: null });
     this.invalidate(path);
   }
@@ -184,7 +200,8 @@ export class Workspace implements AnalysisHost {
     const version = this.kernelVersion().version;
     if (!this.analysis || this.analysisVersion !== version) {
       // first use, or another kernel version: build from scratch (runs are memoised per version)
-      this.analysis = new Analysis(catalogueFor(version), this.memo.version === String(catalogueFor(version).version) ? this.memo : (this.memo = new AnalysisMemo()));
+      const memo = this.memo.version === String(catalogueFor(version).version) ? this.memo : (this.memo = new AnalysisMemo());
+      this.analysis = new Analysis(catalogueFor(version), memo, (ir) => materializeBody(this.getParser(), ir));
       this.analysisVersion = version;
       this.pending = new Set(this.fileMap.keys());
     }
@@ -308,7 +325,12 @@ export class Workspace implements AnalysisHost {
       const d = a.prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
       const entry = d ? this.entryOf(d) : [];
       const summary = entry.length && entry.some((x) => x.locks.length) ? [...new Set(entry.map((x) => x.locks.join('+') || 'none'))].join(' · ') : '';
-      out.push({ name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column, entrySummary: summary, parseErrors: fn.ir.hasError });
+      const ds = position(st.starts, fn.declStart), de = position(st.starts, fn.bodyEnd);
+      out.push({
+        name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column,
+        definition: { line: ds.line, column: ds.column, endLine: de.line, endColumn: de.column },
+        entrySummary: summary, parseErrors: fn.ir.hasError,
+      });
     }
     return out;
   }
@@ -526,8 +548,9 @@ function uniqueSets(sets: LockName[][]): LockName[][] {
   return [...seen.values()];
 }
 
+/** `⟨vma_read⟩`, `⟨mmap_read, ptl⟩`, `⟨⟩` (no mm lock held). */
 function label(s: LockName[]): string {
-  return s.length ? s.join('+') : '∅';
+  return `⟨${s.join(', ')}⟩`;
 }
 
 function fallbackKind(text: string): FallbackKind {

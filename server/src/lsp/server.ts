@@ -38,7 +38,7 @@ function canTakeParsedFiles(h: AnalysisHost): h is AnalysisHost & TakesParsedFil
 }
 
 /** The host's methods that change what it answers. */
-const MUTATORS = new Set(['setFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setParsedFile', 'setSkippedFile']);
+const MUTATORS = new Set(['setFile', 'indexFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setParsedFile', 'setSkippedFile']);
 /** The same host, calling `changed` before each mutation (so the server's caches know they are stale). */
 function countingChanges<H extends object>(h: H, changed: () => void): H {
   return new Proxy(h, {
@@ -442,13 +442,13 @@ export function startServer(connection: Connection, createHost: () => Promise<An
               logError('parsing on worker threads (parsing here instead)', e);
             }
             // What the workers did not parse is parsed here.
-            for (const [id, t] of batch.entries()) if (!got.has(id) && !cancelled()) { host.setFile(t.file, t.text); indexed.add(t.file); step(); }
+            for (const [id, t] of batch.entries()) if (!got.has(id) && !cancelled()) { host.indexFile(t.file, t.text); indexed.add(t.file); step(); }
             viaWorkers = true;
           }
           if (!viaWorkers) {
             for (const t of batch) {
               if (cancelled()) break;
-              host.setFile(t.file, t.text);
+              host.indexFile(t.file, t.text);
               indexed.add(t.file);
               step();
               if (Date.now() - last > 50) await yieldToEventLoop();
@@ -599,7 +599,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
     if (indexed.has(p)) {
       // Back to the text on disk (the editor may have had unsaved changes).
       const r = await readSource(p);
-      if ('text' in r) host.setFile(p, r.text); else { host.removeFile(p); indexed.delete(p); }
+      if ('text' in r) host.indexFile(p, r.text); else { host.removeFile(p); indexed.delete(p); }
       publish(p, true);
     } else {
       host.removeFile(p);
@@ -623,7 +623,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
         host.removeFile(p); indexed.delete(p); clearDiagnostics(ch.uri);
       } else {
         const r = await readSource(p);
-        if ('text' in r) { host.setFile(p, r.text); indexed.add(p); } else { host.removeFile(p); indexed.delete(p); }
+        if ('text' in r) { host.indexFile(p, r.text); indexed.add(p); } else { host.removeFile(p); indexed.delete(p); }
       }
       any = true;
     }
@@ -703,18 +703,16 @@ export function startServer(connection: Connection, createHost: () => Promise<An
       if (rule === 'not-analysed' || rule === 'parse-errors') continue;
       const offset = d.doc.offsetAt(diag.range.start);
       if (rule === ANON_VMA_RULE) {
-        // functions() gives each definition's name; the enclosing one is the last named at or above the finding,
-        // and it ends before the next one starts. Its head starts up to two lines above the name
-        // (kernel style puts the return type on its own line).
-        const fns = host!.functions(d.p).filter((f) => f.line - 1 <= diag.range.start.line).sort((a, b) => a.line - b.line);
-        const fn = fns.at(-1);
-        if (fn) {
-          const next = host!.functions(d.p).filter((f) => f.line - 1 > diag.range.start.line).sort((a, b) => a.line - b.line)[0];
-          const prevEnd = fns.length > 1 ? d.doc.offsetAt(Position.create(fns.at(-2)!.line, 0)) : 0;
-          const fnStart = Math.max(prevEnd, d.doc.offsetAt(Position.create(Math.max(0, fn.line - 3), 0)));
-          const fnEnd = next ? d.doc.offsetAt(Position.create(Math.max(0, next.line - 3), 0)) : text.length;
+        // the definition that contains the finding
+        const spans = host!.functions(d.p).map((f) => [
+          d.doc.offsetAt(Position.create(f.definition.line - 1, f.definition.column - 1)),
+          d.doc.offsetAt(Position.create(f.definition.endLine - 1, f.definition.endColumn - 1)),
+        ] as const);
+        const span = spans.find(([s, e]) => s <= offset && offset < e);
+        if (span) {
+          const [fnStart, fnEnd] = span;
           const fixes = anonVmaPrepareFixes({
-            text, offset, fnStart: Math.min(fnStart, offset), fnEnd: Math.max(fnEnd, offset),
+            text, offset, fnStart, fnEnd,
             kernelVersion: host!.kernelVersion().version, inMm: isInTopMm(d.p),
           });
           for (const fix of fixes) {
