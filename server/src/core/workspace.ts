@@ -12,7 +12,7 @@ import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
 import { normalize } from './normalize';
-import { irKey, lineStarts, materializeBody, parseLight, parseText, position, type ParsedFile } from './parse';
+import { lineStarts, materializeBody, parseLight, parseText, position, type ParsedFile } from './parse';
 import type { CallSite, FallbackKind, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
 import { chooseVersion } from './version';
 
@@ -115,15 +115,6 @@ export class Workspace implements AnalysisHost {
     if (skip) st.skip = skip;
     else st.parsed = parseLight(text, this.irReuse);
     this.fileMap.set(path, st);
-    this.invalidate(path);
-  }
-
-  /** A file parsed elsewhere (a worker thread): no tree kept. */
-  setParsedFile(path: string, text: string, parsed: ParsedFile): void {
-    this.fileMap.get(path)?.tree?.delete();
-    // register the IRs, so that opening the file later (setFile) reuses them and their analyses
-    for (const fn of parsed.fns) this.irReuse.set(irKey(fn.name, fn.ir.text), fn.ir);
-    this.fileMap.set(path, { text, starts: lineStarts(text), parsed, tree: null });
     this.invalidate(path);
   }
 
