@@ -6,14 +6,14 @@
  */
 import type { Language, Tree } from 'web-tree-sitter';
 import { Parser } from 'web-tree-sitter';
-import { catalogueFor, allPrimitiveNames, type Catalogue } from '../catalogue';
+import { catalogueFor, allPrimitiveNames, classifyFallback, type Catalogue } from '../catalogue';
 import { Analysis, AnalysisMemo, currentLine, type Def, type FileInput, type RuleFinding } from './analysis';
 import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint, TextEdit } from './host';
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
 import { normalize } from './normalize';
 import { lineStarts, materializeBody, parseLight, parseText, position, type ParsedFile } from './parse';
-import type { CallSite, FallbackKind, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
+import type { CallSite, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
 import { chooseVersion } from './version';
 
 export const MAX_FILE_SIZE = 4 * 1024 * 1024;
@@ -388,7 +388,7 @@ export class Workspace implements AnalysisHost {
         if (/VM_FAULT_RETRY/.test(t)) {
           const cond = this.enclosingCondition(d.fn.ir.text, ev.at);
           const line = lineAt(ev.at);
-          if (!fallbacks.some((f) => f.line === line)) fallbacks.push({ line, kind: fallbackKind(cond + ' ' + d.fn.name), condition: cond || t.trim() });
+          if (!fallbacks.some((f) => f.line === line)) fallbacks.push({ line, kind: classifyFallback(cond + ' ' + d.fn.name), condition: cond || t.trim() });
         }
       }
     }
@@ -544,13 +544,3 @@ function label(s: LockName[]): string {
   return `⟨${s.join(', ')}⟩`;
 }
 
-function fallbackKind(text: string): FallbackKind {
-  if (/uffd|userfaultfd/i.test(text)) return 'uffd';
-  if (/swap/i.test(text)) return 'swap';
-  if (/hugetlb/i.test(text)) return 'hugetlb';
-  if (/anon_vma/.test(text)) return 'anon_vma';
-  if (/map_pages/.test(text)) return 'no_map_pages';
-  if (/folio|page_lock|trylock_page|folio_trylock/.test(text)) return 'folio_locked';
-  if (/FAULT_FLAG_VMA_LOCK/.test(text)) return 'other';
-  return 'other';
-}
