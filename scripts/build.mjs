@@ -35,7 +35,6 @@ const nodeEntries = [
   ['client/src/extension.ts', 'dist/client.js', ['vscode']],
   ['server/src/lsp/main.ts', 'dist/server.js', []],
   ['server/src/cli/main.ts', 'dist/cli.js', []],
-  ['server/src/node/parse-worker.ts', 'dist/parse-worker.js', []],
 ];
 const browserEntries = [
   ['media/src/sim-worker.ts', 'dist/media/sim-worker.js'],

@@ -22,7 +22,7 @@ import {
   checkHostToPage, checkPanelState, checkProfile, checkWorkerToPage,
   type PageToHost, type PageToWorker, type PanelProfile, type PanelState, type ParamSet, type Side, type Snapshot,
 } from './messages';
-import { parse } from './schema';
+import { parse, type Check } from './schema';
 import { cdf, distribution, fmtCount, fmtMetric, fmtRatio, fmtUs, METRICS, oneLineSummary, ratio, toCsv, toJson, verdict, type ReportContext } from './report';
 
 interface VsCodeApi {
@@ -264,13 +264,17 @@ function postToWorker(message: PageToWorker): void {
   worker?.postMessage(message);
 }
 
+/** The message when it passes its check; a malformed one is logged and dropped, never acted on. */
+function accepted<T>(check: Check<T>, data: unknown, from: string): T | undefined {
+  const parsed = parse(check, data);
+  if (parsed.ok) return parsed.value;
+  log('warn', `dropped a malformed message from the ${from}: ${parsed.error}`);
+  return undefined;
+}
+
 function onWorkerMessage(data: unknown): void {
-  const parsed = parse(checkWorkerToPage, data);
-  if (!parsed.ok) {
-    log('warn', `dropped a malformed message from the worker: ${parsed.error}`);
-    return;
-  }
-  const msg = parsed.value;
+  const msg = accepted(checkWorkerToPage, data, 'worker');
+  if (!msg) return;
   if (msg.type === 'scenarios') {
     performance.mark('mm-lock-lens:worker-ready');
     scenario = msg.scenarios.find((s) => s.name === 'path') ?? null;
@@ -330,12 +334,8 @@ function onWorkerMessage(data: unknown): void {
 
 // ---------------------------------------------------------------- host
 window.addEventListener('message', (ev: MessageEvent) => {
-  const parsed = parse(checkHostToPage, ev.data);
-  if (!parsed.ok) {
-    log('warn', `dropped a malformed message from the extension: ${parsed.error}`);
-    return;
-  }
-  const msg = parsed.value;
+  const msg = accepted(checkHostToPage, ev.data, 'extension');
+  if (!msg) return;
   if (msg.type === 'init') {
     performance.mark('mm-lock-lens:init');
     const changed = setProfile(msg.profile, false);

@@ -6,6 +6,7 @@ import { PRIMITIVES, VMA_WRITE_FIELDS, FAULT_MASKS, PREDICATES } from './primiti
 import type { EntryContract, LockToken, OpsContract, Primitive } from './types';
 
 export * from './types';
+export { classifyFallback, FALLBACK_WHY } from './fallbacks';
 export { VMA_WRITE_FIELDS, FAULT_MASKS, PREDICATES };
 
 /** Versions the catalogue knows, oldest first. */

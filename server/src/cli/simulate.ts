@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { createSimulation, listScenarios, validateConfig } from '../simulator';
 import type { KeySpec, LatencySummary, SimConfigInput, SimResult } from '../simulator/api';
+import { UsageError } from '../node/files';
+import { formatOption, readArgs } from './args';
 
 const USAGE = `usage: mm-lock-lens simulate [--scenario NAME | --config FILE.json | --profile FILE:FUNCTION]
                              [--seed N] [--set KEY=VALUE]... [--format text|json] [--list]
@@ -21,8 +23,6 @@ const USAGE = `usage: mm-lock-lens simulate [--scenario NAME | --config FILE.jso
   --list               list the scenarios and their keys with defaults, units and ranges
 `;
 
-class UsageError extends Error {}
-
 interface Options {
   scenario?: string;
   config?: string;
@@ -32,46 +32,23 @@ interface Options {
   set: Array<[string, string]>;
   format: 'text' | 'json';
   list: boolean;
-  help: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { set: [], format: 'text', list: false, help: false };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
+  const { values, positionals } = readArgs(argv, {
+    scenario: { type: 'string' }, config: { type: 'string' }, profile: { type: 'string' }, compare: { type: 'string' },
+    seed: { type: 'string' }, set: { type: 'string', multiple: true }, format: { type: 'string' }, list: { type: 'boolean' },
+  });
+  if (positionals.length) throw new UsageError(`unknown argument '${positionals[0]}'`);
+  const set = (values.set ?? []).map((kv): [string, string] => {
+    const j = kv.indexOf('=');
+    if (j <= 0) throw new UsageError(`--set ${kv}: expected KEY=VALUE`);
+    return [kv.slice(0, j), kv.slice(j + 1)];
+  });
+  const o: Options = {
+    scenario: values.scenario, config: values.config, profile: values.profile, compare: values.compare, seed: values.seed,
+    set, format: formatOption(values.format, ['text', 'json'] as const, 'text'), list: values.list ?? false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline: string | undefined;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    if (eq > 0 && a !== '--set') { inline = a.slice(eq + 1); a = a.slice(0, eq); }
-    const take = (): string => { if (inline !== undefined) return inline; const v = value(i, a); i++; return v; };
-    switch (a) {
-      case '--scenario': o.scenario = take(); break;
-      case '--config': o.config = take(); break;
-      case '--profile': o.profile = take(); break;
-      case '--compare': o.compare = take(); break;
-      case '--seed': o.seed = take(); break;
-      case '--set': {
-        const kv = take();
-        const j = kv.indexOf('=');
-        if (j <= 0) throw new UsageError(`--set ${kv}: expected KEY=VALUE`);
-        o.set.push([kv.slice(0, j), kv.slice(j + 1)]);
-        break;
-      }
-      case '--format': {
-        const f = take();
-        if (f !== 'text' && f !== 'json') throw new UsageError(`--format ${f}: expected text or json`);
-        o.format = f;
-        break;
-      }
-      case '--list': o.list = true; break;
-      case '--help': case '-h': o.help = true; break;
-      default: throw new UsageError(`unknown argument '${argv[i]}'`);
-    }
-  }
   const sources = [o.scenario, o.config, o.profile].filter((x) => x !== undefined).length;
   if (sources > 1) throw new UsageError('--scenario, --config and --profile are exclusive: give one');
   if (o.compare !== undefined && o.profile === undefined) throw new UsageError('--compare goes with --profile');
@@ -153,7 +130,6 @@ export async function main(argv: string[]): Promise<number> {
   let input: SimConfigInput;
   try {
     opts = parseArgs(argv);
-    if (opts.help) { process.stdout.write(USAGE); return 0; }
     if (opts.list) { process.stdout.write(listText()); return 0; }
     if (opts.config !== undefined) {
       let text: string;
@@ -175,7 +151,12 @@ export async function main(argv: string[]): Promise<number> {
       input = { ...input, set: { ...base, ...Object.fromEntries(opts.set) } };
     }
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`mm-lock-lens simulate: ${e.message}\n${USAGE}`); return 2; }
+    if (e instanceof UsageError) {
+      // -h/--help: the usage alone, on stdout
+      if (!e.message) { process.stdout.write(USAGE); return 0; }
+      process.stderr.write(`mm-lock-lens simulate: ${e.message}\n${USAGE}`);
+      return 2;
+    }
     throw e;
   }
   const v = validateConfig(input);

@@ -6,14 +6,14 @@
  */
 import type { Language, Tree } from 'web-tree-sitter';
 import { Parser } from 'web-tree-sitter';
-import { catalogueFor, allPrimitiveNames, type Catalogue } from '../catalogue';
+import { catalogueFor, allPrimitiveNames, classifyFallback, type Catalogue } from '../catalogue';
 import { Analysis, AnalysisMemo, currentLine, type Def, type FileInput, type RuleFinding } from './analysis';
 import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint, TextEdit } from './host';
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
 import { normalize } from './normalize';
-import { irKey, lineStarts, materializeBody, parseLight, parseText, position, type ParsedFile } from './parse';
-import type { CallSite, FallbackKind, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
+import { lineStarts, materializeBody, parseLight, parseText, position, type ParsedFile } from './parse';
+import type { CallSite, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
 import { chooseVersion } from './version';
 
 export const MAX_FILE_SIZE = 4 * 1024 * 1024;
@@ -115,15 +115,6 @@ export class Workspace implements AnalysisHost {
     if (skip) st.skip = skip;
     else st.parsed = parseLight(text, this.irReuse);
     this.fileMap.set(path, st);
-    this.invalidate(path);
-  }
-
-  /** A file parsed elsewhere (a worker thread): no tree kept. */
-  setParsedFile(path: string, text: string, parsed: ParsedFile): void {
-    this.fileMap.get(path)?.tree?.delete();
-    // register the IRs, so that opening the file later (setFile) reuses them and their analyses
-    for (const fn of parsed.fns) this.irReuse.set(irKey(fn.name, fn.ir.text), fn.ir);
-    this.fileMap.set(path, { text, starts: lineStarts(text), parsed, tree: null });
     this.invalidate(path);
   }
 
@@ -397,7 +388,7 @@ export class Workspace implements AnalysisHost {
         if (/VM_FAULT_RETRY/.test(t)) {
           const cond = this.enclosingCondition(d.fn.ir.text, ev.at);
           const line = lineAt(ev.at);
-          if (!fallbacks.some((f) => f.line === line)) fallbacks.push({ line, kind: fallbackKind(cond + ' ' + d.fn.name), condition: cond || t.trim() });
+          if (!fallbacks.some((f) => f.line === line)) fallbacks.push({ line, kind: classifyFallback(cond + ' ' + d.fn.name), condition: cond || t.trim() });
         }
       }
     }
@@ -553,13 +544,3 @@ function label(s: LockName[]): string {
   return `⟨${s.join(', ')}⟩`;
 }
 
-function fallbackKind(text: string): FallbackKind {
-  if (/uffd|userfaultfd/i.test(text)) return 'uffd';
-  if (/swap/i.test(text)) return 'swap';
-  if (/hugetlb/i.test(text)) return 'hugetlb';
-  if (/anon_vma/.test(text)) return 'anon_vma';
-  if (/map_pages/.test(text)) return 'no_map_pages';
-  if (/folio|page_lock|trylock_page|folio_trylock/.test(text)) return 'folio_locked';
-  if (/FAULT_FLAG_VMA_LOCK/.test(text)) return 'other';
-  return 'other';
-}

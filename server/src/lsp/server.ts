@@ -8,7 +8,6 @@
  * is logged and answered with an empty result; bad parameters get an
  * InvalidParams error or null, never a crash.
  */
-import * as os from 'os';
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import {
@@ -21,8 +20,6 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisHost, TextEdit as HostEdit } from '../core/host';
 import type { Finding } from '../core/types';
-import type { ParsedFile } from '../core/parse';
-import { parseInWorkers } from '../node/parse-pool';
 import { anonVmaPrepareFixes, ignoreFix, Fix } from './fixes';
 import {
   Commands, DiagnosticSource, FunctionProfileParams, FunctionProfileRequest, FunctionProfileResult, InitializationOptions,
@@ -31,14 +28,8 @@ import {
 import { compileExcludes, DiagnosticLevel, parseSettings, Settings, defaultSettings } from './settings';
 import { findKernelMakefile, listCFiles, readSource } from './workspace';
 
-/** A host that also takes files parsed elsewhere (the core's Workspace: the CLI's worker-thread parsing). */
-interface TakesParsedFiles { setParsedFile(path: string, text: string, parsed: ParsedFile): void }
-function canTakeParsedFiles(h: AnalysisHost): h is AnalysisHost & TakesParsedFiles {
-  return typeof (h as Partial<TakesParsedFiles>).setParsedFile === 'function';
-}
-
 /** The host's methods that change what it answers. */
-const MUTATORS = new Set(['setFile', 'indexFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setParsedFile', 'setSkippedFile']);
+const MUTATORS = new Set(['setFile', 'indexFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setSkippedFile']);
 /** The same host, calling `changed` before each mutation (so the server's caches know they are stale). */
 function countingChanges<H extends object>(h: H, changed: () => void): H {
   return new Proxy(h, {
@@ -410,51 +401,19 @@ export function startServer(connection: Connection, createHost: () => Promise<An
             last = Date.now();
           }
         };
-        // Read in batches; parse each batch on worker threads when the host can take parsed files
-        // (the CLI's pool), else here. Open documents come from the editor, not the disk. Batches
-        // are large: each one starts its workers, and a worker compiles the grammar's wasm first.
-        const bulk = canTakeParsedFiles(host) ? host : undefined;
-        const BATCH = 400;
-        for (let b = 0; b < files.length && !cancelled(); b += BATCH) {
-          const batch: { file: string; text: string }[] = [];
-          for (const file of files.slice(b, b + BATCH)) {
-            if (cancelled()) break;
-            if (docs.has(uriOf(file))) { indexed.add(file); step(); continue; }
-            const r = await readSource(file);
-            if ('text' in r) batch.push({ file, text: r.text });
-            else { skipped++; step(); log(`skipped ${file}: ${r.skipped}`); }
-          }
+        let lastYield = Date.now();
+        // Open documents come from the editor, not the disk. Indexing runs no tree-sitter
+        // (bodies are parsed when the analysis first needs them): all of mm/ takes about
+        // 0.35 s, yielding to the event loop every 50 ms so requests and cancellation get through.
+        for (const file of files) {
           if (cancelled()) break;
-          const bytes = batch.reduce((n, t) => n + t.text.length, 0);
-          let viaWorkers = false;
-          if (bulk && batch.length >= 4 && bytes > 100_000) {
-            const got = new Set<number>();
-            try {
-              viaWorkers = await parseInWorkers(batch.map((t, id) => ({ id, text: t.text })), Math.max(1, Math.min(2, os.cpus().length)), (id, parsed) => {
-                const t = batch[id]!;
-                if (!parsed || cancelled()) return;
-                got.add(id);
-                bulk.setParsedFile(t.file, t.text, parsed);
-                indexed.add(t.file);
-                step();
-              });
-            } catch (e) {
-              logError('parsing on worker threads (parsing here instead)', e);
-            }
-            // What the workers did not parse is parsed here.
-            for (const [id, t] of batch.entries()) if (!got.has(id) && !cancelled()) { host.indexFile(t.file, t.text); indexed.add(t.file); step(); }
-            viaWorkers = true;
-          }
-          if (!viaWorkers) {
-            for (const t of batch) {
-              if (cancelled()) break;
-              host.indexFile(t.file, t.text);
-              indexed.add(t.file);
-              step();
-              if (Date.now() - last > 50) await yieldToEventLoop();
-            }
-          }
-          await yieldToEventLoop();
+          if (docs.has(uriOf(file))) { indexed.add(file); step(); continue; }
+          const r = await readSource(file);
+          if (cancelled()) break;
+          if ('text' in r) { host.indexFile(file, r.text); indexed.add(file); }
+          else { skipped++; log(`skipped ${file}: ${r.skipped}`); }
+          step();
+          if (Date.now() - lastYield > 50) { await yieldToEventLoop(); lastYield = Date.now(); }
         }
         const wasCancelled = cancelled();
         log(`indexing ${wasCancelled ? 'cancelled' : 'done'}: ${status.done}/${files.length} files read and parsed, ${skipped} skipped, ${Date.now() - started} ms`);

@@ -7,7 +7,7 @@
  * tests. It decides only *which* keys of the `path` scenario describe the
  * path; the simulator owns their meaning, defaults and ranges.
  */
-import { catalogueFor } from '../catalogue';
+import { catalogueFor, FALLBACK_WHY } from '../catalogue';
 import type { FallbackKind, FunctionProfile, LockName } from '../core/types';
 import type { KeySpec, SimConfigInput } from './api';
 
@@ -66,28 +66,6 @@ export const UNLOCKED_SERVICE_US = 1.1;
 /** Hold time of a path that is itself an mmap writer (the order of an
  * mmap/munmap/mprotect under `mmap_write_lock`, VMA tree update included). */
 export const WRITER_SERVICE_US = 10;
-
-/** Why each fallback kind returns VM_FAULT_RETRY under the per-VMA lock
- * (the primer's section 4), for a point whose call the catalogue does not know. */
-const FALLBACK_WHY: Record<FallbackKind, string> = {
-  anon_vma:
-    'The VMA has no anon_vma yet. Setting one up (__anon_vma_prepare) looks at neighbouring VMAs, which only mmap_lock protects: ' +
-    'before 6.10 the fault drops the per-VMA lock and returns VM_FAULT_RETRY; from 6.10 vmf_anon_prepare() first tries mmap_read_trylock() ' +
-    'and retries only if that fails. The retry runs under mmap_lock read.',
-  no_map_pages:
-    'The VMA\'s vm_ops has no ->map_pages, so ->fault/->page_mkwrite may not run under the per-VMA lock (vmf_can_call_fault, 6.7+): ' +
-    'the per-VMA lock is dropped and the fault retried under mmap_lock.',
-  uffd: 'userfaultfd-armed VMAs were not handled under the per-VMA lock before 6.6: lock_vma_under_rcu fails and the fault takes mmap_lock.',
-  swap: 'Swap faults retried under mmap_lock before 6.6 (17c05f18e541); device-private entries still do.',
-  folio_locked:
-    'The folio is locked by someone else: folio_lock_or_retry() drops the fault lock (release_fault_lock) and returns VM_FAULT_RETRY; the retry takes mmap_lock.',
-  io: 'The fault must wait for I/O: it drops its lock and returns VM_FAULT_RETRY, and on x86 the retry runs under mmap_lock, never the per-VMA lock again.',
-  hugetlb: 'hugetlb faults returned VM_FAULT_RETRY under the per-VMA lock before 6.9 (7c43a553792a), so they ran under mmap_lock.',
-  vma_lock_failed:
-    'lock_vma_under_rcu() fails when the VMA is write-locked by an mmap writer (or, 6.4-6.14, a writer holds or waits for its per-VMA rwsem): ' +
-    'the fault is counted as vma_lock_abort and taken under mmap_lock.',
-  other: 'This point returns VM_FAULT_RETRY under the per-VMA lock; the fault is retried under mmap_lock read.',
-};
 
 /** The catalogue's text for the call that decides a fallback point (its
  * condition starts with the call, e.g. `vmf_anon_prepare(vmf): ...`), for the
