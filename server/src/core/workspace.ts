@@ -17,6 +17,8 @@ import type { CallSite, FallbackPoint, Finding, FunctionProfile, LockEvent, Lock
 import { chooseVersion } from './version';
 
 export const MAX_FILE_SIZE = 4 * 1024 * 1024;
+/** IRs of function texts that no longer exist kept for reuse (an undo, a file re-opened). */
+const STALE_IRS = 256;
 
 interface FileState {
   text: string;
@@ -203,10 +205,16 @@ export class Workspace implements AnalysisHost {
       this.pending.clear();
       a.update(changes);
       this.findingsByFile.clear();
-      // IRs no longer referenced can go
-      if (this.irReuse.size > 4 * a.prog.defs.length + 1000) {
+      // IRs of texts no function has any more are kept a while (an undo finds its analyses
+      // again), but only the newest STALE_IRS of them: each holds its memoised runs.
+      if (this.irReuse.size > a.prog.defs.length + STALE_IRS) {
         const live = new Set(a.prog.defs.map((d) => d.fn.ir));
-        for (const [k, ir] of this.irReuse) if (!live.has(ir)) this.irReuse.delete(k);
+        let stale = this.irReuse.size - live.size;
+        // a Map iterates in insertion order: the oldest go first
+        for (const [k, ir] of this.irReuse) {
+          if (stale <= STALE_IRS / 2) break;
+          if (!live.has(ir)) { this.irReuse.delete(k); stale--; }
+        }
       }
     }
     return this.analysis;
