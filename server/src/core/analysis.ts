@@ -16,6 +16,7 @@ import type { CallSite } from './types';
 
 export const MAX_CONTEXTS = 8;
 const CONTEXT_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write']);
+const CONTEXT_LOCKS_SORTED = [...CONTEXT_LOCKS].sort();
 
 export interface Def {
   id: number;
@@ -314,24 +315,28 @@ function derive(res: RunResult): Derived[] {
   const seen = new Set<string>();
   for (const ev of res.events) {
     if (ev.k !== 'call' || !ev.callee) continue;
+    const args = ev.args ?? [];
     for (const s of ev.states) {
+      const sl = s.locks;
       const locks: Record<string, number> = {};
       // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
-      for (const [l, n] of Object.entries(s.locks)) if (n > 0 && CONTEXT_LOCKS.has(l)) locks[l] = 1;
-      if (locks.mmap_any && (locks.mmap_read || locks.mmap_write)) delete locks.mmap_any;
+      // (mmap_any gives way to a known mode.)
+      const rw = (sl.mmap_read ?? 0) > 0 || (sl.mmap_write ?? 0) > 0;
+      for (const l in sl) if (sl[l]! > 0 && CONTEXT_LOCKS.has(l) && !(rw && l === 'mmap_any')) locks[l] = 1;
       let flag = s.flag;
       if (flag === 0) {
         const vma = held(s, 'vma_read') > 0, mm = (locks.mmap_read ?? 0) + (locks.mmap_write ?? 0) + (locks.mmap_any ?? 0) > 0;
         if (vma && !mm) flag = 1; else if (mm && !vma) flag = 2;
       }
       // parameters passed a known value (NULL, or surely not NULL) on this path
-      const argVals = (ev.args ?? []).map((a) => { const v = argValue(a, s); return v === 1 || (v & 1) === 0 ? v : -1; });
-      const lockKey = Object.keys(locks).sort().map((l) => `${l}1`).join(',');
-      const d: Derived = { callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon: s.facts.isanon, sites: s.sites, strong: !!(locks.vma_read || locks.mmap_write) };
-      const k = `${d.callee}@${d.at}|${lockKey}|${flag}|${argVals.join()}|${d.imprecise}|${d.anon}`;
+      const argVals: number[] = [];
+      for (const a of args) { const v = argValue(a, s); argVals.push(v === 1 || (v & 1) === 0 ? v : -1); }
+      let lockKey = '';
+      for (const l of CONTEXT_LOCKS_SORTED) if (locks[l]) lockKey += lockKey ? `,${l}1` : `${l}1`;
+      const k = `${ev.callee}@${ev.at}|${lockKey}|${flag}|${argVals.join()}|${s.imprecise}|${s.facts.isanon}`;
       if (seen.has(k)) continue;
       seen.add(k);
-      out.push(d);
+      out.push({ callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon: s.facts.isanon, sites: s.sites, strong: !!(locks.vma_read || locks.mmap_write) });
     }
   }
   DERIVED.set(res, out);

@@ -1259,18 +1259,29 @@ function killFacts(s: State, name: string): State {
 
 /** At the join of an if: a condition fact both sides agree did not matter is forgotten. */
 function forgetFact(states: State[], fact: string): State[] {
-  const groups = new Map<string, { t: boolean; f: boolean; s: State }>();
+  let n = 0;
+  for (const s of states) if (s.facts[fact] !== undefined) n++;
+  if (!n) return states;
+  const groups: { t: boolean; f: boolean; s: State }[] = [];
+  const byKey = n > SMALL_GROUP ? new Map<string, { t: boolean; f: boolean; s: State }>() : null;
   const out: State[] = [];
   for (const s of states) {
     if (s.facts[fact] === undefined) { out.push(s); continue; }
     const facts = { ...s.facts };
     delete facts[fact];
     const bare = { ...s, facts };
-    const k = stateKey(bare);
-    const g = groups.get(k) ?? { t: false, f: false, s: bare };
+    let g: { t: boolean; f: boolean; s: State } | undefined;
+    if (byKey) {
+      const k = stateKey(bare);
+      g = byKey.get(k);
+      if (!g) byKey.set(k, (g = { t: false, f: false, s: bare }));
+    } else {
+      for (const x of groups) if (sameStateKey(x.s, bare)) { g = x; break; }
+    }
+    if (!g) groups.push((g = { t: false, f: false, s: bare }));
+    else if (byKey && g.s === bare) groups.push(g);
     if (s.facts[fact]) g.t = true; else g.f = true;
-    groups.set(k, g);
   }
-  for (const g of groups.values()) out.push(g.t && g.f ? g.s : { ...g.s, facts: { ...g.s.facts, [fact]: g.t } });
+  for (const g of groups) out.push(g.t && g.f ? g.s : { ...g.s, facts: { ...g.s.facts, [fact]: g.t } });
   return out;
 }
