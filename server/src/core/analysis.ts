@@ -64,7 +64,8 @@ export interface RuleFinding {
 interface Memo {
   summarySig?: string;
   summary?: Summary;
-  findingsKey?: string;
+  /** What the findings were computed from: file, then per run its context key, run id and witness-chain elements. */
+  findingsKey?: unknown[];
   findings?: { rule: Rule; raw: RawFinding }[];
   runs: Map<string, { sig: string; result: RunResult }>;
 }
@@ -217,13 +218,10 @@ export function currentLine(prog: Program, v: CallSite): number {
   return v.line;
 }
 
-const VIA_KEYS = new WeakMap<CallSite[], string>();
-
-/** A witness chain's locations as text (chains are never changed once made). */
-function viaKey(via: CallSite[]): string {
-  let k = VIA_KEYS.get(via);
-  if (k === undefined) VIA_KEYS.set(via, (k = via.map((v) => `${v.file}:${v.line}`).join('>')));
-  return k;
+function sameList(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function outcomeKey(o: Outcome): string {
@@ -859,8 +857,10 @@ export class Analysis {
     if (!a) return [];
     const env = { cat: this.cat, version: this.version };
     const memo = this.memo.get(d.fn.ir);
-    const fkey = `${d.file}|` + a.runs.map((r) => `${r.ctx.key}#${runId(r.result)}#${viaKey(r.ctx.via)}`).join(';');
-    if (memo.findingsKey === fkey && memo.findings) return memo.findings.map((f) => ({ rule: f.rule, def: d, raw: f.raw }));
+    // (witness-chain elements are shared per function version and offset: the same element means the same line)
+    const fkey: unknown[] = [d.file];
+    for (const r of a.runs) { fkey.push(r.ctx.key, runId(r.result), r.ctx.via.length); for (const v of r.ctx.via) fkey.push(v); }
+    if (memo.findingsKey && sameList(memo.findingsKey, fkey) && memo.findings) return memo.findings.map((f) => ({ rule: f.rule, def: d, raw: f.raw }));
     const out: RuleFinding[] = [];
     const mine: { rule: Rule; raw: RawFinding }[] = [];
     const seen = new Set<string>();
