@@ -662,13 +662,13 @@ export class Analysis {
   }
 
   private refreshContexts(touched: Set<Def>, files: string[]): void {
-    const work: [Def, string][] = [];
+    const work: [Def, string, string][] = [];
     const inWork = new Set<string>();
     const enqueue = (d: Def, key: string) => {
       const id = `${d.id}|${key}`;
       if (inWork.has(id)) return;
       inWork.add(id);
-      work.push([d, key]);
+      work.push([d, key, id]);
     };
     // seeds of touched functions (root, entry contracts)
     for (const d of touched) {
@@ -709,9 +709,8 @@ export class Analysis {
     }
     // propagate
     for (let qi = 0; qi < work.length; qi++) {
-      const [d, key] = work[qi]!;
-      inWork.delete(`${d.id}|${key}`);
-      const cid = `${d.id}|${key}`;
+      const [d, key, cid] = work[qi]!;
+      inWork.delete(cid);
       const entry = this.ctxs.get(d)?.get(key);
       if (!entry || !this.prog.alive(d)) { this.retract(cid); continue; }
       const ctx = entry.ctx;
@@ -720,18 +719,21 @@ export class Analysis {
       if (!runs) this.runs.set(d, (runs = new Map()));
       if (runs.get(key) !== res.result) { runs.set(key, res.result); this.dirtyFindings.add(d); }
       const now = this.handOn(d, ctx, res.result, res.transparent);
-      const before = this.contrib.get(cid) ?? [];
-      const nowKeys = new Set(now.map((x) => `${x.target.id}|${x.ctx.key}`));
-      for (const b of before) {
-        if (nowKeys.has(`${b.target.id}|${b.key}`)) continue;
-        if (this.removeContribution(b.target, b.key, cid)) enqueue(b.target, b.key);
+      const before = this.contrib.get(cid);
+      if (before) {
+        const nowKeys = new Set(now.map((x) => `${x.target.id}|${x.ctx.key}`));
+        for (const b of before) {
+          if (nowKeys.has(`${b.target.id}|${b.key}`)) continue;
+          if (this.removeContribution(b.target, b.key, cid)) enqueue(b.target, b.key);
+        }
       }
       const kept: { target: Def; key: string }[] = [];
       for (const x of now) {
         const had = this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid);
         if (had) { kept.push({ target: x.target, key: x.ctx.key }); continue; }
-        if (this.addCtx(x.target, x.ctx, cid)) enqueue(x.target, x.ctx.key);
-        if (this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid)) kept.push({ target: x.target, key: x.ctx.key });
+        const added = this.addCtx(x.target, x.ctx, cid);
+        if (added) enqueue(x.target, x.ctx.key);
+        if (added || this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid)) kept.push({ target: x.target, key: x.ctx.key });
       }
       if (kept.length) this.contrib.set(cid, kept); else this.contrib.delete(cid);
     }
