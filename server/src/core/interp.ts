@@ -1025,13 +1025,19 @@ class Interp {
         if (m) m.v |= r.v; else res.push({ s: r.s, v: r.v });
       }
     } else {
-      const merged = new Map<string, Res>();
+      // many: compare within the states of one lock situation (equal keys have equal situations)
+      res = [];
+      const buckets = new Map<SituationKey, Res[]>();
       for (const r of out) {
-        const k = stateKey(r.s);
-        const m = merged.get(k);
-        if (m) m.v |= r.v; else merged.set(k, { s: r.s, v: r.v });
+        const k = fullLockKey(r.s);
+        const b = buckets.get(k);
+        let m: Res | undefined;
+        if (b) for (const x of b) if (sameStateKey(x.s, r.s)) { m = x; break; }
+        if (m) { m.v |= r.v; continue; }
+        const x = { s: r.s, v: r.v };
+        res.push(x);
+        if (b) b.push(x); else buckets.set(k, [x]);
       }
-      res = [...merged.values()];
     }
     if (res.length > STATE_BUDGET) res = dedupe(res.map((r) => r.s)).map((s) => ({ s, v: ANY }));
     return res;
@@ -1262,24 +1268,24 @@ function forgetFact(states: State[], fact: string): State[] {
   let n = 0;
   for (const s of states) if (s.facts[fact] !== undefined) n++;
   if (!n) return states;
-  const groups: { t: boolean; f: boolean; s: State }[] = [];
-  const byKey = n > SMALL_GROUP ? new Map<string, { t: boolean; f: boolean; s: State }>() : null;
+  type Group = { t: boolean; f: boolean; s: State };
+  const groups: Group[] = [];
+  // many: compare within the states of one lock situation (equal keys have equal situations)
+  const buckets = n > SMALL_GROUP ? new Map<SituationKey, Group[]>() : null;
   const out: State[] = [];
   for (const s of states) {
     if (s.facts[fact] === undefined) { out.push(s); continue; }
     const facts = { ...s.facts };
     delete facts[fact];
     const bare = { ...s, facts };
-    let g: { t: boolean; f: boolean; s: State } | undefined;
-    if (byKey) {
-      const k = stateKey(bare);
-      g = byKey.get(k);
-      if (!g) byKey.set(k, (g = { t: false, f: false, s: bare }));
-    } else {
-      for (const x of groups) if (sameStateKey(x.s, bare)) { g = x; break; }
+    const k = buckets ? fullLockKey(bare) : 0;
+    const candidates = buckets ? buckets.get(k) : groups;
+    let g: Group | undefined;
+    if (candidates) for (const x of candidates) if (sameStateKey(x.s, bare)) { g = x; break; }
+    if (!g) {
+      groups.push((g = { t: false, f: false, s: bare }));
+      if (buckets) { if (candidates) candidates.push(g); else buckets.set(k, [g]); }
     }
-    if (!g) groups.push((g = { t: false, f: false, s: bare }));
-    else if (byKey && g.s === bare) groups.push(g);
     if (s.facts[fact]) g.t = true; else g.f = true;
   }
   for (const g of groups) out.push(g.t && g.f ? g.s : { ...g.s, facts: { ...g.s.facts, [fact]: g.t } });
