@@ -170,6 +170,11 @@ export interface RunResult {
 }
 
 interface Res { s: State; v: number }
+
+/** The empty state list of flows that carry none (never mutated: flows and splits are read, not appended to). */
+const NONE: State[] = Object.freeze([]) as unknown as State[];
+/** A call event's `missing` until something is missing. */
+const NO_MISSING: CallEvent['missing'] = Object.freeze([]) as unknown as CallEvent['missing'];
 interface Flow { normal: State[]; brk: State[]; cont: State[] }
 
 export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}, vals: Record<string, number> = {}): State {
@@ -377,9 +382,31 @@ class Interp {
 
   private readonly repeated: Set<string>;
 
+  /** What a call node means under this catalogue (the same in every run over this body). */
+  private readonly calls: Map<Expr, CallInfo>;
+
   constructor(private readonly I: RunInput) {
     this.text = I.fn.text;
     this.repeated = repeatedConditions(I.fn);
+    let calls = CALL_INFO.get(I.fn.body);
+    if (!calls) CALL_INFO.set(I.fn.body, (calls = new Map()));
+    this.calls = calls;
+  }
+
+  private callInfo(e: Extract<Expr, { k: 'call' }>): CallInfo {
+    let info = this.calls.get(e);
+    if (info && info.cat === this.I.cat) return info;
+    const cat = this.I.cat;
+    const plain = cat.lookup(e.name, '');
+    const argText = this.text.slice(e.argAt, e.argEnd);
+    info = {
+      cat, plain, argText,
+      releases: !e.member && !!plain?.outcomes.some((o) => o.release?.some((l) => l === 'vma_read' || l === 'fault')),
+      prim: e.member ? this.memberPrim(e, argText) : cat.lookup(e.name, argText),
+      dropVars: null,
+    };
+    this.calls.set(e, info);
+    return info;
   }
 
   exec(): RunResult {
@@ -436,7 +463,7 @@ class Interp {
   private stmt(s: Stmt, S: State[]): Flow {
     this.tick(S.length + 1);
     switch (s.k) {
-      case 'expr': return { normal: this.states(this.expr(s.e, S)), brk: [], cont: [] };
+      case 'expr': return { normal: this.states(this.expr(s.e, S)), brk: NONE, cont: NONE };
       case 'block': {
         this.guardScopes.push([]);
         const f = this.stmts(s.b, S);
@@ -457,7 +484,7 @@ class Interp {
         }
         const { t, f, fact } = this.cond(s.c, S);
         const ft = this.stmt(s.t, t);
-        const ff = s.f ? this.stmt(s.f, f) : { normal: f, brk: [], cont: [] };
+        const ff = s.f ? this.stmt(s.f, f) : { normal: f, brk: NONE, cont: NONE };
         let normal = [...ft.normal, ...ff.normal];
         if (fact) normal = forgetFact(normal, fact);
         return { normal: dedupe(normal), brk: [...ft.brk, ...ff.brk], cont: [...ft.cont, ...ff.cont] };
@@ -486,7 +513,7 @@ class Interp {
           }
           inS = next;
         }
-        return { normal: dedupe(exits), brk: [], cont: [] };
+        return { normal: dedupe(exits), brk: NONE, cont: NONE };
       }
       case 'do': {
         const exits: State[] = [];
@@ -501,7 +528,7 @@ class Interp {
           inS = dedupe(c.t).filter((st) => !seen.has(coarseKey(st)));
           if (round === LOOP_ROUNDS) { exits.push(...inS.map((st) => ({ ...st, vals: {}, facts: {} }))); break; }
         }
-        return { normal: dedupe(exits), brk: [], cont: [] };
+        return { normal: dedupe(exits), brk: NONE, cont: NONE };
       }
       case 'switch': {
         const ev = this.expr(s.e, S);
@@ -534,10 +561,10 @@ class Interp {
       case 'ret': {
         const res = s.e ? this.expr(s.e, S) : S.map((st) => ({ s: st, v: ANY }));
         for (const r of res) this.addReturn(r.s, r.v, s.at, s.end, !s.e);
-        return { normal: [], brk: [], cont: [] };
+        return { normal: NONE, brk: NONE, cont: NONE };
       }
-      case 'break': return { normal: [], brk: S, cont: [] };
-      case 'cont': return { normal: [], brk: [], cont: S };
+      case 'break': return { normal: NONE, brk: S, cont: NONE };
+      case 'cont': return { normal: NONE, brk: NONE, cont: S };
       case 'goto': {
         const prev = this.labels.get(s.l) ?? [];
         const keys = new Set(prev.map(coarseKey));
@@ -545,12 +572,12 @@ class Interp {
           this.labels.set(s.l, dedupe([...prev, ...S]));
           if (this.passed.has(s.l) && S.some((st) => !keys.has(coarseKey(st)))) this.labelGrew = true;
         }
-        return { normal: [], brk: [], cont: [] };
+        return { normal: NONE, brk: NONE, cont: NONE };
       }
       case 'label': {
         this.passed.add(s.l);
         const inS = dedupe([...S, ...(this.labels.get(s.l) ?? [])]);
-        return s.s ? this.stmt(s.s, inS) : { normal: inS, brk: [], cont: [] };
+        return s.s ? this.stmt(s.s, inS) : { normal: inS, brk: NONE, cont: NONE };
       }
       case 'pp': {
         const normal: State[] = [], brk: State[] = [], cont: State[] = [];
@@ -574,6 +601,7 @@ class Interp {
   }
 
   private states(rs: Res[]): State[] {
+    if (rs.length === 1) return [rs[0]!.s];
     return dedupe(rs.map((r) => r.s));
   }
 
@@ -838,7 +866,7 @@ class Interp {
     // `vmf.vma` and `vmf->vma` are tracked under one name (varName), as the tests read them.
     const name = varName(e.l) ?? e.lhs;
     const simple = isVarLhs(name);
-    const fresh = e.r.k === 'call' && !!this.I.cat.lookup(e.r.name, '')?.returnsNewVma;
+    const fresh = e.r.k === 'call' && !!this.callInfo(e.r).plain?.returnsNewVma;
     return rs.map((r) => {
       let s = r.s;
       if (simple) {
@@ -858,7 +886,10 @@ class Interp {
   private quiet = 0;
 
   private useCheck(e: Expr, S: State[]): void {
-    if (this.quiet || !S.some((s) => s.dropped)) return;
+    if (this.quiet) return;
+    let any = false;
+    for (let i = 0; i < S.length; i++) if (S[i]!.dropped) { any = true; break; }
+    if (!any) return;
     const text = e.k === 'id' ? e.n : this.textOf(e).replace(/\s+/g, '');
     for (const s of S) {
       if (!s.dropped) continue;
@@ -885,7 +916,8 @@ class Interp {
     }
     // Passing a dropped VMA on is a use; passing vmf is not (its vma field is checked where read).
     // Releasing the lock a second time is unlock-not-held's business, not a use.
-    const releases = !e.member && !!this.I.cat.lookup(e.name, '')?.outcomes.some((o) => o.release?.some((l) => l === 'vma_read' || l === 'fault'));
+    const info = this.callInfo(e);
+    const releases = info.releases;
     if (releases) this.quiet++;
     try {
       for (const a of e.args) cur = this.states(this.expr(a, cur));
@@ -901,13 +933,12 @@ class Interp {
       scope?.push(tok);
       const site = this.site(e.at, `guard(${cls})`);
       const rs = cur.map((s) => ({ s: this.acquire(this.attempted(s, tok), tok, site), v: ANY }));
-      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, prim: this.I.cat.guards.get(cls), states: cur, missing: [], after: rs.map((r) => r.s) });
+      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, prim: this.I.cat.guards.get(cls), states: cur, missing: NO_MISSING, after: rs.map((r) => r.s) });
       return rs;
     }
-    const argText = this.text.slice(e.argAt, e.argEnd);
-    const prim = e.member ? this.memberPrim(e, argText) : this.I.cat.lookup(e.name, argText);
+    const prim = info.prim;
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
-    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: [], args: e.args };
+    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: NO_MISSING, args: e.args };
     if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
     this.events.push(ev);
     if (prim) {
@@ -920,7 +951,7 @@ class Interp {
         return cur.map((s) => ({ s: this.assume(s, prim.asserts!), v: ANY }));
       }
       if (!prim.outcomes.length) return cur.map((s) => ({ s, v: ANY }));
-      const rs = this.applyOutcomes(cur, prim.outcomes, this.site(e.at, e.name), ev, true, this.dropVars(e, argText));
+      const rs = this.applyOutcomes(cur, prim.outcomes, this.site(e.at, e.name), ev, true, info.dropVars ??= this.dropVars(e, info.argText));
       ev.after = rs.map((r) => r.s);
       return rs;
     }
@@ -930,7 +961,7 @@ class Interp {
       return cur.map((s) => ({ s, v }));
     }
     if (sum && sum.outcomes.length) {
-      const rs = this.applyOutcomes(cur, sum.outcomes, this.site(e.at, e.name), ev, false, this.dropVars(e, argText));
+      const rs = this.applyOutcomes(cur, sum.outcomes, this.site(e.at, e.name), ev, false, info.dropVars ??= this.dropVars(e, info.argText));
       ev.after = rs.map((r) => r.s);
       return rs;
     }
@@ -1010,7 +1041,10 @@ class Interp {
         out.push(...(keep.length ? keep : produced));
         continue;
       }
-      if (missingHere.length && (definite || missingHere.length === produced.length)) ev.missing.push(missingHere[0]!);
+      if (missingHere.length && (definite || missingHere.length === produced.length)) {
+        if (ev.missing === NO_MISSING) ev.missing = [];
+        ev.missing.push(missingHere[0]!);
+      }
       if (!produced.length) out.push({ s, v: ANY });
       out.push(...produced);
     }
@@ -1147,6 +1181,20 @@ class Interp {
 }
 
 const GIVE_UP = Symbol('give up');
+
+/** A call node's catalogue meaning (per body and catalogue). */
+interface CallInfo {
+  cat: Catalogue;
+  /** The entry for the name alone. */
+  plain: Primitive | undefined;
+  argText: string;
+  /** Releases the VMA lock or the fault's lock (arguments passed to it are not uses). */
+  releases: boolean;
+  prim: Primitive | undefined;
+  /** Names a drop of the fault lock by this call makes unusable (shared, never changed). */
+  dropVars: string[] | null;
+}
+const CALL_INFO = new WeakMap<Stmt, Map<Expr, CallInfo>>();
 
 const GUESS_SPLIT = new WeakMap<Outcome[], boolean>();
 
