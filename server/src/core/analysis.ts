@@ -94,6 +94,8 @@ export class Program {
   readonly files = new Map<string, FileInput>();
   private readonly live = new Set<Def>();
   private nextId = 0;
+  /** Changes whenever a file is set: what was resolved under an older generation may resolve differently now. */
+  gen = 0;
   private defsCache: Def[] | null = null;
   private opsCache: { file: string; e: OpsEntry }[] | null = null;
 
@@ -117,6 +119,7 @@ export class Program {
 
   /** Replaces one file's functions; functions whose text did not change keep their Def (and analyses). */
   setFile(path: string, input: FileInput | null): { added: Def[]; removed: Def[]; changed: Def[] } {
+    this.gen++;
     const old = this.byFile.get(path) ?? [];
     const added: Def[] = [], removed: Def[] = [], changed: Def[] = [];
     const pool = new Map<string, Def[]>();
@@ -296,8 +299,13 @@ interface Derived {
   sites: Record<string, Site>;
   /** Holds vma_read or mmap_write (what an unknown entry may hand on). */
   strong: boolean;
+  /** The callee's definitions as resolved from `targetsFile` under Program generation `targetsGen`. */
+  targets?: Def[];
+  targetsFile?: string;
+  targetsGen?: number;
 }
 const DERIVED = new WeakMap<RunResult, Derived[]>();
+const DERIVED_STRONG = new WeakMap<RunResult, Derived[]>();
 const RUN_IDS = new WeakMap<RunResult, number>();
 let nextRunId = 1;
 function runId(r: RunResult): number {
@@ -306,8 +314,10 @@ function runId(r: RunResult): number {
   return id;
 }
 
-function derive(res: RunResult): Derived[] {
-  const hit = DERIVED.get(res);
+/** `strongOnly`: only what an unknown entry may hand on (see handOn). */
+function derive(res: RunResult, strongOnly: boolean): Derived[] {
+  const cache = strongOnly ? DERIVED_STRONG : DERIVED;
+  const hit = cache.get(res);
   if (hit) return hit;
   const out: Derived[] = [];
   const seen = new Set<string>();
@@ -321,6 +331,8 @@ function derive(res: RunResult): Derived[] {
       // (mmap_any gives way to a known mode.)
       const rw = (sl.mmap_read ?? 0) > 0 || (sl.mmap_write ?? 0) > 0;
       for (const l in sl) if (sl[l]! > 0 && CONTEXT_LOCKS.has(l) && !(rw && l === 'mmap_any')) locks[l] = 1;
+      const strong = !!(locks.vma_read || locks.mmap_write);
+      if (strongOnly && !strong) continue;
       let flag = s.flag;
       if (flag === 0) {
         const vma = held(s, 'vma_read') > 0, mm = (locks.mmap_read ?? 0) + (locks.mmap_write ?? 0) + (locks.mmap_any ?? 0) > 0;
@@ -334,10 +346,10 @@ function derive(res: RunResult): Derived[] {
       const k = `${ev.callee}@${ev.at}|${lockKey}|${flag}|${argVals.join()}|${s.imprecise}|${s.facts.isanon}`;
       if (seen.has(k)) continue;
       seen.add(k);
-      out.push({ callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon: s.facts.isanon, sites: s.sites, strong: !!(locks.vma_read || locks.mmap_write) });
+      out.push({ callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon: s.facts.isanon, sites: s.sites, strong });
     }
   }
-  DERIVED.set(res, out);
+  cache.set(res, out);
   return out;
 }
 
@@ -405,7 +417,11 @@ export class Analysis {
   }
 
   private summaryFor(file: string, name: string): Summary | undefined {
-    const defs = this.prog.resolve(name, file);
+    return this.summaryOf(this.prog.resolve(name, file));
+  }
+
+  /** The summary of a call that resolves to these definitions. */
+  private summaryOf(defs: Def[]): Summary | undefined {
     if (!defs.length) return undefined;
     if (defs.length === 1) return this.summaries.get(defs[0]!);
     const outs: SummaryOutcome[] = [];
@@ -434,7 +450,7 @@ export class Analysis {
     for (const c of d.fn.ir.callees) {
       if (this.cat.byName.has(c)) continue;
       if (!this.prog.byName.has(c)) continue;
-      const s = this.prog.resolve(c, d.file).length ? this.summaryFor(d.file, c) : undefined;
+      const s = this.summaryOf(this.prog.resolve(c, d.file));
       sig += s ? `${c}=${summaryId(s)}|` : `${c}|`;
     }
     return `${this.cat.version}|${this.prog.guardSig}|${sig}`;
@@ -454,7 +470,7 @@ export class Analysis {
   private computeTrivial(d: Def): boolean {
     if (hasOwnLockEffect(d.fn, (c) => this.cat.byName.has(c))) return false;
     for (const c of d.fn.ir.callees) {
-      if (this.prog.resolve(c, d.file).length && this.summaryFor(d.file, c)) return false;
+      if (this.summaryOf(this.prog.resolve(c, d.file))) return false;
     }
     return true;
   }
@@ -546,6 +562,7 @@ export class Analysis {
     this.runs.delete(d);
     this.summaries.delete(d);
     this.siteCache.delete(d);
+    this.calleeCache.delete(d);
     this.findingsOf.delete(d);
     this.dirtyFindings.delete(d);
   }
@@ -785,6 +802,24 @@ export class Analysis {
     return { result: this.runFor(d, ctx), transparent: false };
   }
 
+  private readonly calleeCache = new Map<Def, { gen: number; list: { name: string; at: number; targets: Def[] }[] }>();
+
+  /** The first call site of each callee with a definition in the workspace (for a function that hands its context on unchanged). */
+  private calleesOf(d: Def): { name: string; at: number; targets: Def[] }[] {
+    const hit = this.calleeCache.get(d);
+    if (hit && hit.gen === this.prog.gen) return hit.list;
+    const list: { name: string; at: number; targets: Def[] }[] = [];
+    const seenCallee = new Set<string>();
+    for (const [name, at] of d.fn.ir.callSites) {
+      if (seenCallee.has(name)) continue;
+      seenCallee.add(name);
+      const targets = this.prog.resolve(name, d.file);
+      if (targets.length) list.push({ name, at, targets });
+    }
+    this.calleeCache.set(d, { gen: this.prog.gen, list });
+    return list;
+  }
+
   /** The contexts a run hands to its callees. */
   private handOn(d: Def, ctx: Ctx, res: RunResult, transparent: boolean): { target: Def; ctx: Ctx }[] {
     const out: { target: Def; ctx: Ctx }[] = [];
@@ -797,12 +832,13 @@ export class Analysis {
         let params: Record<string, number> | undefined;
         let pkey = '';
         if (!transparentCtx) {
-          t.fn.params.forEach((p, i) => {
-            const v = dv.argVals[i];
-            if (!p || v === undefined || v < 0) return;
+          const ps = t.fn.params;
+          for (let i = 0; i < ps.length; i++) {
+            const p = ps[i]!, v = dv.argVals[i];
+            if (!p || v === undefined || v < 0) continue;
             (params ??= {})[p] = v;
             pkey += `${p}=${v},`;
-          });
+          }
         }
         const key = `${ctx.known ? 'K' : 'P'}${dv.flag}:${dv.lockKey}${pkey}${imprecise ? '~' : ''}${anon === undefined ? '' : anon ? 'A' : 'F'}`;
         const via = [...ctx.via.slice(0, -1), this.siteOf(d, dv.at), this.selfSite(t)];
@@ -813,17 +849,16 @@ export class Analysis {
       // A function with no lock effect hands its own entry context on unchanged.
       const locks: Record<string, number> = { ...ctx.locks };
       const lockKey = Object.keys(locks).filter((l) => locks[l]).sort().map((l) => `${l}1`).join(',');
-      const seenCallee = new Set<string>();
-      for (const [name, at] of d.fn.ir.callSites) {
-        if (seenCallee.has(name)) continue;
-        seenCallee.add(name);
-        const targets = this.prog.resolve(name, d.file);
-        if (!targets.length) continue;
-        give({ callee: name, at, locks, lockKey, flag: ctx.flag, argVals: [], imprecise: false, anon: undefined, sites: ctx.sites, strong: !!(locks.vma_read || locks.mmap_write) }, targets, true);
+      const strong = !!(locks.vma_read || locks.mmap_write);
+      if (!ctx.known && !strong) return out;
+      for (const { name, at, targets } of this.calleesOf(d)) {
+        give({ callee: name, at, locks, lockKey, flag: ctx.flag, argVals: [], imprecise: false, anon: undefined, sites: ctx.sites, strong }, targets, true);
       }
     } else {
-      for (const dv of derive(res)) {
-        const targets = this.prog.resolve(dv.callee, d.file);
+      const gen = this.prog.gen;
+      for (const dv of derive(res, !ctx.known)) {
+        if (dv.targetsGen !== gen || dv.targetsFile !== d.file) { dv.targets = this.prog.resolve(dv.callee, d.file); dv.targetsFile = d.file; dv.targetsGen = gen; }
+        const targets = dv.targets!;
         if (targets.length) give(dv, targets, false);
       }
     }
