@@ -463,7 +463,7 @@ class Interp {
   private stmt(s: Stmt, S: State[]): Flow {
     this.tick(S.length + 1);
     switch (s.k) {
-      case 'expr': return { normal: this.states(this.expr(s.e, S)), brk: NONE, cont: NONE };
+      case 'expr': return { normal: this.exprStates(s.e, S), brk: NONE, cont: NONE };
       case 'block': {
         this.guardScopes.push([]);
         const f = this.stmts(s.b, S);
@@ -502,7 +502,7 @@ class Interp {
           const body = this.stmt(s.b, c.t);
           exits.push(...body.brk);
           let next = [...body.normal, ...body.cont];
-          if (s.k === 'for' && s.u) next = this.states(this.expr(s.u, next));
+          if (s.k === 'for' && s.u) next = this.exprStates(s.u, next);
           // converged when no new lock situation comes round (values are joined, not iterated)
           next = dedupe(next).filter((st) => !seen.has(coarseKey(st)));
           if (round === LOOP_ROUNDS && next.length) {
@@ -648,14 +648,14 @@ class Interp {
           // true only when the argument has these values; false says nothing
           const x = e.args[pred.arg]!;
           const name = varName(x);
-          const cur = this.states(this.expr(e, S));
+          const cur = this.exprStates(e, S);
           if (!name) return { t: cur, f: cur };
           const t: State[] = [];
           for (const s of cur) { const v = (s.vals[name] ?? ANY) & pred.whenTrue; if (v) t.push(setVal(s, name, v)); }
           return { t, f: cur };
         }
-        if (e.name === 'vma_is_anonymous') return this.factSplit('isanon', this.states(this.expr(e, S)));
-        if (e.name === 'userfaultfd_armed' || e.name === 'userfaultfd_missing') return this.factSplit('uffd', this.states(this.expr(e, S)));
+        if (e.name === 'vma_is_anonymous') return this.factSplit('isanon', this.exprStates(e, S));
+        if (e.name === 'userfaultfd_armed' || e.name === 'userfaultfd_missing') return this.factSplit('uffd', this.exprStates(e, S));
         break;
       }
       case 'field':
@@ -678,7 +678,7 @@ class Interp {
       const key = `c:${this.textOf(e)}`;
       return this.factSplit(key, this.states(rs));
     }
-    const rs = this.states(this.expr(e, S));
+    const rs = this.exprStates(e, S);
     // any other condition: a fact when the same test recurs (`if (mm != &init_mm)` twice)
     return this.factSplit(`c:${this.textOf(e)}`, rs);
   }
@@ -715,7 +715,7 @@ class Interp {
     if (x.k === 'id') this.useCheck(x, S);
     if (!name) {
       const key = `c:${this.textOf(x)}&${want}`;
-      return this.factSplit(key, this.states(this.expr(x, S)));
+      return this.factSplit(key, this.exprStates(x, S));
     }
     // A tested variable is tracked from here on (`if (!mm) return;` makes mm non-NULL below).
     const t: State[] = [], f: State[] = [];
@@ -807,6 +807,32 @@ class Interp {
 
   // ---------------- expressions ----------------
 
+  /**
+   * The states after an expression, its value unused: what `dedupe` of `expr`'s
+   * states gives (same steps, same uses reported), without building results for
+   * the expressions that leave the states as they are.
+   */
+  private exprStates(e: Expr, S: State[]): State[] {
+    switch (e.k) {
+      case 'lit': this.tick(S.length); return dedupe(S);
+      case 'id': this.tick(S.length); this.useCheck(e, S); return dedupe(S);
+      case 'field': this.tick(S.length); this.useCheck(e, S); return this.exprStates(e.base, S);
+      case 'un': this.tick(S.length); return this.exprStates(e.e, S);
+      case 'bin':
+        if (e.op === '&&' || e.op === '||') break;
+        this.tick(S.length);
+        return this.exprStates(e.r, this.exprStates(e.l, S));
+      case 'other': {
+        this.tick(S.length);
+        let cur = S;
+        for (const x of e.es) cur = this.exprStates(x, cur);
+        return e.es.length ? cur : dedupe(cur);
+      }
+      default: break;
+    }
+    return this.states(this.expr(e, S));
+  }
+
   private expr(e: Expr, S: State[]): Res[] {
     this.tick(S.length);
     switch (e.k) {
@@ -817,7 +843,7 @@ class Interp {
       }
       case 'field': {
         this.useCheck(e, S);
-        const inner = this.states(this.expr(e.base, S));
+        const inner = this.exprStates(e.base, S);
         if (e.f === 'anon_vma') return inner.map((s) => ({ s, v: s.facts.anon === true ? N : s.facts.anon === false ? Z : ANY }));
         return inner.map((s) => ({ s, v: ANY }));
       }
@@ -831,8 +857,8 @@ class Interp {
           const c = this.cond(e, S);
           return [...c.t.map((s) => ({ s, v: N })), ...c.f.map((s) => ({ s, v: Z }))];
         }
-        const l = this.states(this.expr(e.l, S));
-        return this.states(this.expr(e.r, l)).map((s) => ({ s, v: ANY }));
+        const l = this.exprStates(e.l, S);
+        return this.exprStates(e.r, l).map((s) => ({ s, v: ANY }));
       }
       case 'cond': {
         const c = this.cond(e.c, S);
@@ -846,7 +872,7 @@ class Interp {
       }
       case 'other': {
         let cur = S;
-        for (const x of e.es) cur = this.states(this.expr(x, cur));
+        for (const x of e.es) cur = this.exprStates(x, cur);
         return cur.map((s) => ({ s, v: ANY }));
       }
     }
@@ -856,12 +882,12 @@ class Interp {
     // a write through a field of a dropped VMA is a use; writing the variable itself is not
     let pre = S;
     if (e.l.k === 'field') {
-      pre = this.states(this.expr(e.l.base, S));
+      pre = this.exprStates(e.l.base, S);
       const f = e.l.f;
       if (VMA_WRITE_FIELDS.includes(f) && /vma\b|vma->|vmf->vma/.test(this.textOf(e.l.base)) ) {
         this.events.push({ k: 'field', field: f, at: e.at, end: e.end, states: pre, base: varName(e.l.base) ?? '' });
       }
-    } else if (e.l.k !== 'id') pre = this.states(this.expr(e.l, S));
+    } else if (e.l.k !== 'id') pre = this.exprStates(e.l, S);
     const rs = this.expr(e.r, pre);
     // `vmf.vma` and `vmf->vma` are tracked under one name (varName), as the tests read them.
     const name = varName(e.l) ?? e.lhs;
@@ -904,7 +930,7 @@ class Interp {
 
   private call(e: Extract<Expr, { k: 'call' }>, S: State[]): Res[] {
     let cur = S;
-    if (e.fn) cur = this.states(this.expr(e.fn, cur));
+    if (e.fn) cur = this.exprStates(e.fn, cur);
     if ((e.name === 'BUG_ON' || e.name === 'VM_BUG_ON') && e.args.length === 1) {
       // execution goes on only where the condition is false
       const c = this.cond(e.args[0]!, cur);
@@ -920,7 +946,7 @@ class Interp {
     const releases = info.releases;
     if (releases) this.quiet++;
     try {
-      for (const a of e.args) cur = this.states(this.expr(a, cur));
+      for (const a of e.args) cur = this.exprStates(a, cur);
     } finally {
       if (releases) this.quiet--;
     }
