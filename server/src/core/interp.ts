@@ -298,24 +298,28 @@ function sameCoarse(a: State, b: State): boolean {
 }
 
 function join(a: State, b: State): State {
+  // (records are rebuilt, not copied and deleted from: `delete` makes a record a slow dictionary)
   let vals: Record<string, number> | null = null;
   const av0 = a.vals, bv0 = b.vals;
   if (av0 !== bv0) {
-    for (const k in av0) {
-      const bv = bv0[k];
-      const av = av0[k]!;
-      if (bv === av) continue;
-      vals ??= { ...av0 };
-      if (bv === undefined) delete vals[k]; else vals[k] = av | bv;
+    let differ = false;
+    for (const k in av0) if (bv0[k] !== av0[k]) { differ = true; break; }
+    if (differ) {
+      vals = {};
+      for (const k in av0) {
+        const av = av0[k]!, bv = bv0[k];
+        if (bv !== undefined) vals[k] = bv === av ? av : av | bv;
+      }
     }
   }
   let facts: Record<string, boolean> | null = null;
   const af = a.facts, bf = b.facts;
   if (af !== bf) {
-    for (const k in af) {
-      if (bf[k] === af[k]) continue;
-      facts ??= { ...af };
-      delete facts[k];
+    let differ = false;
+    for (const k in af) if (bf[k] !== af[k]) { differ = true; break; }
+    if (differ) {
+      facts = {};
+      for (const k in af) if (bf[k] === af[k]) facts[k] = af[k]!;
     }
   }
   let locks: Record<string, number> | null = null;
@@ -897,7 +901,7 @@ class Interp {
       let s = r.s;
       if (simple) {
         if (e.op === '=' && r.v !== ANY) s = setVal(s, name, r.v);
-        else if (s.vals[name] !== undefined) { const vals = { ...s.vals }; delete vals[name]; s = { ...s, vals }; }
+        else if (s.vals[name] !== undefined) s = { ...s, vals: without(s.vals, name) };
         s = killFacts(s, name);
         if (fresh) s = { ...s, facts: { ...s.facts, [`new:${name}`]: true } };
         if (s.dropped && s.dropped.vars.includes(name)) {
@@ -1166,15 +1170,11 @@ class Interp {
     const known = this.I.known;
     const dec = (name: string): State => {
       const n = Math.max(held(s, name) - 1, -2);
-      const locks = { ...s.locks };
-      if (n === 0) delete locks[name]; else locks[name] = n;
-      return { ...s, locks };
+      return { ...s, locks: n === 0 ? without(s.locks, name) : { ...s.locks, [name]: n } };
     };
     if (l === 'vma_write') {
       if (!held(s, 'vma_write')) return { s, missing: null };
-      const locks = { ...s.locks };
-      delete locks.vma_write;
-      return { s: { ...s, locks }, missing: null };
+      return { s: { ...s, locks: without(s.locks, 'vma_write') }, missing: null };
     }
     if (l === 'fault') {
       let target: string | null = null;
@@ -1328,13 +1328,22 @@ function killFacts(s: State, name: string): State {
   const keys = Object.keys(s.facts);
   if (!keys.length) return s;
   let facts: Record<string, boolean> | null = null;
-  for (const k of keys) {
-    if ((k.startsWith('c:') && k.includes(name) && mentions(k.slice(2), name)) || k === `new:${name}`) {
-      facts ??= { ...s.facts };
-      delete facts[k];
-    }
+  const killed = (k: string) => (k.startsWith('c:') && k.includes(name) && mentions(k.slice(2), name)) || k === `new:${name}`;
+  for (let i = 0; i < keys.length; i++) {
+    if (!killed(keys[i]!)) continue;
+    facts = {};
+    for (let j = 0; j < i; j++) facts[keys[j]!] = s.facts[keys[j]!]!;
+    for (let j = i + 1; j < keys.length; j++) if (!killed(keys[j]!)) facts[keys[j]!] = s.facts[keys[j]!]!;
+    break;
   }
   return facts ? { ...s, facts } : s;
+}
+
+/** A copy of a record without one key, in the same key order (`delete` would make the copy a slow dictionary). */
+function without<T>(o: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k in o) if (k !== key) out[k] = o[k]!;
+  return out;
 }
 
 /** At the join of an if: a condition fact both sides agree did not matter is forgotten. */
@@ -1349,9 +1358,7 @@ function forgetFact(states: State[], fact: string): State[] {
   const out: State[] = [];
   for (const s of states) {
     if (s.facts[fact] === undefined) { out.push(s); continue; }
-    const facts = { ...s.facts };
-    delete facts[fact];
-    const bare = { ...s, facts };
+    const bare = { ...s, facts: without(s.facts, fact) };
     const k = buckets ? fullLockKey(bare) : 0;
     const candidates = buckets ? buckets.get(k) : groups;
     let g: Group | undefined;
