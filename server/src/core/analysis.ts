@@ -432,10 +432,11 @@ export class Analysis {
   private sigCache = new Map<Def, string>();
   private lastGuardSig = '';
 
-  private calleeSig(d: Def): string {
+  /** What a function's runs depend on besides its own text and context: its file, the catalogue, guard classes, callee summaries (one string per function until a callee changes, so memo checks compare it by identity). */
+  private runSig(d: Def): string {
     const hit = this.sigCache.get(d);
     if (hit !== undefined) return hit;
-    const v = this.computeCalleeSig(d);
+    const v = [d.file, this.computeCalleeSig(d)].join('|');
     this.sigCache.set(d, v);
     return v;
   }
@@ -478,7 +479,7 @@ export class Analysis {
   private trivialResult(d: Def): RunResult {
     const events: Event[] = [];
     for (const [name, at] of d.fn.ir.callSites) {
-      events.push({ k: 'call', name, member: false, at, end: at, callee: this.prog.byName.has(name) ? name : undefined, states: [], missing: [] });
+      events.push({ k: 'call', name, member: false, at, end: at, prim: undefined, callee: this.prog.byName.has(name) ? name : undefined, states: [], missing: [], after: undefined, args: undefined, base: undefined });
     }
     return { events, returns: [], gaveUp: false };
   }
@@ -493,7 +494,7 @@ export class Analysis {
       return result;
     }
     const m = this.memo.get(d.fn.ir);
-    const sig = `${d.file}|${this.calleeSig(d)}`;
+    const sig = this.runSig(d);
     const hit = m.runs.get(ctx.key);
     if (hit && hit.sig === sig) return hit.result;
     const result = run({
@@ -580,7 +581,7 @@ export class Analysis {
       const n = (rounds.get(d) ?? 0) + 1;
       rounds.set(d, n);
       const m = this.memo.get(d.fn.ir);
-      const sig = `${d.file}|${this.calleeSig(d)}`;
+      const sig = this.runSig(d);
       let s: Summary | undefined;
       if (m.summarySig === sig && this.summaries.has(d)) s = m.summary;
       else if (m.summarySig === sig) s = m.summary;

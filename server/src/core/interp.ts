@@ -963,12 +963,13 @@ class Interp {
       scope?.push(tok);
       const site = this.site(e.at, `guard(${cls})`);
       const rs = cur.map((s) => ({ s: this.acquire(this.attempted(s, tok), tok, site), v: ANY }));
-      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, prim: this.I.cat.guards.get(cls), states: cur, missing: NO_MISSING, after: rs.map((r) => r.s) });
+      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, prim: this.I.cat.guards.get(cls), callee: undefined, states: cur, missing: NO_MISSING, after: rs.map((r) => r.s), args: undefined, base: undefined });
       return rs;
     }
     const prim = info.prim;
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
-    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: NO_MISSING, args: e.args };
+    // (every call event has every field, in one order: the rules' loops over events stay fast)
+    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: NO_MISSING, after: undefined, args: e.args, base: undefined };
     if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
     this.events.push(ev);
     if (prim) {
