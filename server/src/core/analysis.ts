@@ -828,6 +828,7 @@ export class Analysis {
       if (!ctx.known && !dv.strong) return; // an unknown entry hands on only a per-VMA lock or mmap_lock for write
       const imprecise = dv.imprecise || !!ctx.imprecise;
       const anon = dv.anon ?? (transparentCtx ? ctx.anon : undefined);
+      const here = this.siteOf(d, dv.at);
       for (const t of targets) {
         if (t === d) continue;
         let params: Record<string, number> | undefined;
@@ -842,7 +843,8 @@ export class Analysis {
           }
         }
         const key = `${ctx.known ? 'K' : 'P'}${dv.flag}:${dv.lockKey}${pkey}${imprecise ? '~' : ''}${anon === undefined ? '' : anon ? 'A' : 'F'}`;
-        const via = [...ctx.via.slice(0, -1), this.siteOf(d, dv.at), this.selfSite(t)];
+        const via = ctx.via.slice(0, -1);
+        via.push(here, this.selfSite(t));
         out.push({ target: t, ctx: { key, locks: dv.locks, flag: dv.flag, known: ctx.known, root: false, via, sites: dv.sites, note: ctx.note, params, imprecise, anon } });
       }
     };

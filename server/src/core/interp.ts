@@ -388,13 +388,15 @@ class Interp {
 
   /** What a call node means under this catalogue (the same in every run over this body). */
   private readonly calls: Map<Expr, CallInfo>;
+  private readonly body: BodyCache;
 
   constructor(private readonly I: RunInput) {
     this.text = I.fn.text;
     this.repeated = repeatedConditions(I.fn);
-    let calls = CALL_INFO.get(I.fn.body);
-    if (!calls) CALL_INFO.set(I.fn.body, (calls = new Map()));
-    this.calls = calls;
+    let body = BODY_CACHE.get(I.fn.body);
+    if (!body) BODY_CACHE.set(I.fn.body, (body = { calls: new Map(), texts: new Map(), repeatedKeys: new Map() }));
+    this.body = body;
+    this.calls = body.calls;
   }
 
   private callInfo(e: Extract<Expr, { k: 'call' }>): CallInfo {
@@ -446,7 +448,9 @@ class Interp {
   }
 
   private textOf(e: { at: number; end: number }): string {
-    return this.text.slice(e.at, e.end).replace(/\s+/g, ' ');
+    let t = this.body.texts.get(e);
+    if (t === undefined) this.body.texts.set(e, (t = this.text.slice(e.at, e.end).replace(/\s+/g, ' ')));
+    return t;
   }
 
   // ---------------- statements ----------------
@@ -799,7 +803,11 @@ class Interp {
 
   private factSplit(key: string, S: State[]): { t: State[]; f: State[]; fact?: string } {
     // A condition tested once cannot correlate two branches: no fact to keep.
-    if (key.startsWith('c:') && !this.repeated.has(key.slice(2).replace(/&\d+$/, ''))) return { t: S, f: S };
+    if (key.startsWith('c:')) {
+      let rep = this.body.repeatedKeys.get(key);
+      if (rep === undefined) this.body.repeatedKeys.set(key, (rep = this.repeated.has(key.slice(2).replace(/&\d+$/, ''))));
+      if (!rep) return { t: S, f: S };
+    }
     const t: State[] = [], f: State[] = [];
     for (const s of S) {
       const v = s.facts[key];
@@ -1221,7 +1229,13 @@ interface CallInfo {
   /** Names a drop of the fault lock by this call makes unusable (shared, never changed). */
   dropVars: string[] | null;
 }
-const CALL_INFO = new WeakMap<Stmt, Map<Expr, CallInfo>>();
+/** What every run over one body computes alike: call meanings, node texts, which condition keys recur. */
+interface BodyCache {
+  calls: Map<Expr, CallInfo>;
+  texts: Map<object, string>;
+  repeatedKeys: Map<string, boolean>;
+}
+const BODY_CACHE = new WeakMap<Stmt, BodyCache>();
 
 const GUESS_SPLIT = new WeakMap<Outcome[], boolean>();
 
