@@ -197,12 +197,19 @@ export function argValue(a: Expr, s: State): number {
  * never merge; the number of states stays the number of distinct lock situations.
  */
 function dedupe(states: State[]): State[] {
-  if (states.length <= 1) return states;
+  if (states.length <= 1 || DEDUPED.has(states)) return states;
   // Few lock situations: keep the other locks (ptl, rmap, ...) exact too. Many: join them.
   const fine = groupBy(states, fullLockKey);
-  if (fine.length <= MINOR_BUDGET) return fine;
-  return groupBy(fine, coarseKey);
+  const out = fine.length <= MINOR_BUDGET ? fine : groupBy(fine, coarseKey);
+  if (out.length > 1) DEDUPED.add(out);
+  return out;
 }
+
+/**
+ * Lists dedupe returned: deduping them again changes nothing (no two of their
+ * states share a key), so it is skipped. (State lists are never changed once made.)
+ */
+const DEDUPED = new WeakSet<State[]>();
 
 /** Distinct situations counting every lock, before other locks are joined. */
 const MINOR_BUDGET = 8;
