@@ -197,11 +197,11 @@ export function argValue(a: Expr, s: State): number {
  * never merge; the number of states stays the number of distinct lock situations.
  */
 function dedupe(states: State[]): State[] {
-  if (states.length <= 1 || DEDUPED.has(states)) return states;
+  if (states.length <= 1 || (states as Marked)[DEDUPED]) return states;
   // Few lock situations: keep the other locks (ptl, rmap, ...) exact too. Many: join them.
   const fine = groupBy(states, fullLockKey);
   const out = fine.length <= MINOR_BUDGET ? fine : groupBy(fine, coarseKey);
-  if (out.length > 1) DEDUPED.add(out);
+  if (out.length > 1) (out as Marked)[DEDUPED] = true;
   return out;
 }
 
@@ -209,7 +209,8 @@ function dedupe(states: State[]): State[] {
  * Lists dedupe returned: deduping them again changes nothing (no two of their
  * states share a key), so it is skipped. (State lists are never changed once made.)
  */
-const DEDUPED = new WeakSet<State[]>();
+const DEDUPED = Symbol('deduped');
+type Marked = State[] & { [DEDUPED]?: true };
 
 /** Distinct situations counting every lock, before other locks are joined. */
 const MINOR_BUDGET = 8;
