@@ -899,7 +899,11 @@ export class Analysis {
     const memo = this.memo.get(d.fn.ir);
     // (witness-chain elements are shared per function version and offset: the same element means the same line)
     const fkey: unknown[] = [d.file];
-    for (const r of a.runs) { fkey.push(r.ctx.key, runId(r.result), r.ctx.via.length); for (const v of r.ctx.via) fkey.push(v); }
+    for (let i = 0; i < a.runs.length; i++) {
+      const r = a.runs[i]!, via = r.ctx.via;
+      fkey.push(r.ctx.key, runId(r.result), via.length);
+      for (let j = 0; j < via.length; j++) fkey.push(via[j]);
+    }
     if (memo.findingsKey && sameList(memo.findingsKey, fkey) && memo.findings) return memo.findings.map((f) => ({ rule: f.rule, def: d, raw: f.raw }));
     const out: RuleFinding[] = [];
     const mine: { rule: Rule; raw: RawFinding }[] = [];
@@ -917,9 +921,14 @@ export class Analysis {
       mine.push({ rule, raw });
       out.push({ rule, def: d, raw });
     };
-    for (const rule of RULES) {
-      for (const view of views) for (const raw of rule.check(view, env)) push(rule, raw);
-      if (rule.checkAll) for (const raw of rule.checkAll(views, env)) push(rule, raw);
+    // (indexed loops: no iterator objects while this code is not yet optimised)
+    for (let i = 0; i < RULES.length; i++) {
+      const rule = RULES[i]!;
+      for (let j = 0; j < views.length; j++) {
+        const raws = rule.check(views[j]!, env);
+        for (let k = 0; k < raws.length; k++) push(rule, raws[k]!);
+      }
+      if (rule.checkAll) { const raws = rule.checkAll(views, env); for (let k = 0; k < raws.length; k++) push(rule, raws[k]!); }
     }
     memo.findingsKey = fkey;
     memo.findings = mine;
