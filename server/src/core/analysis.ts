@@ -103,6 +103,13 @@ export class Program {
     for (const f of inputs) this.setFile(f.path, f);
   }
 
+  /** How many functions (without building the `defs` list). */
+  get defCount(): number {
+    let n = 0;
+    for (const l of this.byFile.values()) n += l.length;
+    return n;
+  }
+
   get defs(): Def[] {
     this.defsCache ??= [...this.byFile.values()].flat();
     return this.defsCache;

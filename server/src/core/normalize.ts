@@ -42,6 +42,8 @@ export interface Normalized {
   contracts: Contract[];
   scopedGuards: GuardUse[];
   guardClasses: GuardClass[];
+  /** The directive lines still in `text` (for `findBodies`: one scan per file). */
+  directives: Directive[];
 }
 
 const ANNOTATIONS = new Set([
@@ -127,7 +129,7 @@ export function codeView(src: string): string {
   return parts.join('');
 }
 
-interface Directive {
+export interface Directive {
   start: number; // offset of '#'
   end: number; // offset of the line end (after continuations)
   kind: string; // if, ifdef, ifndef, elif, else, endif, define, ...
@@ -416,7 +418,9 @@ export function normalize(src: string): Normalized {
     i = j;
   }
   // the code view of the result is the code view of what survived with the same edits (they add no comments or strings)
-  return { text: ed.apply(kept), code: ed.apply(view), contracts, scopedGuards, guardClasses };
+  const code2 = ed.apply(view);
+  // the directives normalisation kept are the ones whose '#' is still there (it adds none and moves none)
+  return { text: ed.apply(kept), code: code2, contracts, scopedGuards, guardClasses, directives: directives.filter((d) => code2.charCodeAt(d.start) === 35) };
 }
 
 export interface BodySpan {
@@ -439,24 +443,37 @@ const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof
  * is a function body, named by the identifier before the matching `(`. Robust to
  * tree-sitter's ERROR recovery: a call is never attributed to a fake nested function.
  */
-export function findBodies(normText: string, codeOfText?: string): BodySpan[] {
+export function findBodies(normText: string, codeOfText?: string, directivesOfText?: Directive[]): BodySpan[] {
   const code = codeOfText ?? codeView(normText);
-  const directives = scanDirectives(code);
+  const directives = directivesOfText ?? scanDirectives(code);
   const out: BodySpan[] = [];
-  const n = code.length;
   let depth = 0;
   let di = 0;
   let lastTopEnd = 0; // where the current top-level declaration may start
   let open = -1;
-  for (let k = 0; k < n; k++) {
-    while (di < directives.length && directives[di]!.end < k) di++;
-    const d = directives[di];
-    if (d && k >= d.start && k <= d.end) { k = d.end; if (depth === 0) lastTopEnd = k; continue; }
-    const c = code[k];
-    if (c === '{') {
+  // jump from one brace or semicolon to the next; directive lines are skipped whole
+  const re = /[{};]/g;
+  for (let m = re.exec(code); m; m = re.exec(code)) {
+    const k = m.index;
+    let inside: Directive | undefined;
+    while (di < directives.length && directives[di]!.start <= k) {
+      const d = directives[di]!;
+      if (d.end >= k) { inside = d; break; }
+      // a directive line passed at file scope ends the declaration before it
+      if (depth === 0) lastTopEnd = d.end;
+      di++;
+    }
+    if (inside) {
+      if (depth === 0) lastTopEnd = inside.end;
+      re.lastIndex = inside.end + 1;
+      di++;
+      continue;
+    }
+    const c = code.charCodeAt(k);
+    if (c === 123 /* { */) {
       if (depth === 0) open = k;
       depth++;
-    } else if (c === '}') {
+    } else if (c === 125 /* } */) {
       depth--;
       if (depth < 0) depth = 0;
       if (depth === 0 && open >= 0) {
@@ -465,7 +482,7 @@ export function findBodies(normText: string, codeOfText?: string): BodySpan[] {
         open = -1;
         lastTopEnd = k + 1;
       }
-    } else if (c === ';' && depth === 0) lastTopEnd = k + 1;
+    } else if (depth === 0) lastTopEnd = k + 1; // ';'
   }
   return out;
 }

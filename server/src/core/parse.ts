@@ -123,7 +123,7 @@ function buildFromTree(parser: Parser, tree: Tree | null, normText: string, ir: 
 
 function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, build: ((ir: FunctionIR, b: BodySpan) => void) | null): ParsedFile {
   const normText = norm.text, code = norm.code;
-  const bodies = findBodies(normText, code);
+  const bodies = findBodies(normText, code, norm.directives);
   const fns: FnDef[] = [];
   let hasErrors = false;
   for (const b of bodies) {
@@ -148,7 +148,7 @@ function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, bui
       name: b.name, nameOffset: b.nameOffset, declStart: b.declStart, bodyStart: b.bodyStart, bodyEnd: b.bodyEnd, isStatic: b.isStatic, ir,
       contracts: norm.contracts.filter((c) => c.offset > b.nameOffset && c.offset < b.bodyStart),
       scopedGuards: norm.scopedGuards.filter((g) => g.offset > b.bodyStart && g.offset < b.bodyEnd).map((g) => [g.offset - b.declStart, g.cls]),
-      params: paramNames(normText.slice(b.nameOffset + b.name.length, b.bodyStart)),
+      params: paramsOf(ir, normText, b),
     });
   }
   return { fns, ops: opsTables(normText, code), guardClasses: norm.guardClasses, hasErrors };
@@ -162,6 +162,14 @@ function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, bui
 export function hasOwnLockEffect(fn: FnDef, isPrimitive: (name: string) => boolean): boolean {
   const ir = fn.ir;
   return ir.writesVmaField || fn.scopedGuards.length > 0 || ir.callees.includes('guard') || ir.callees.some(isPrimitive);
+}
+
+/** Parameter names, once per IR (a re-parse after an edit elsewhere in the file reuses them). */
+const PARAMS = new WeakMap<FunctionIR, string[]>();
+function paramsOf(ir: FunctionIR, normText: string, b: BodySpan): string[] {
+  let p = PARAMS.get(ir);
+  if (!p) PARAMS.set(ir, (p = paramNames(normText.slice(b.nameOffset + b.name.length, b.bodyStart))));
+  return p;
 }
 
 /** An assignment to a VMA field that needs mmap_lock for write. */

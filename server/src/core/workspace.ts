@@ -131,8 +131,12 @@ export class Workspace implements AnalysisHost {
     const st = this.fileMap.get(path);
     if (!st) throw new Error(`editFile: unknown file ${path}`);
     let text = st.text;
+    // what no edit touched: a prefix and a suffix of both texts (bounds for the comparison below)
+    let head = text.length, tail = text.length;
     for (const e of edits) {
       if (e.startOffset < 0 || e.endOffset > text.length || e.startOffset > e.endOffset) throw new Error(`editFile: edit out of range (${e.startOffset}..${e.endOffset} in ${text.length})`);
+      head = Math.min(head, e.startOffset);
+      tail = Math.min(tail, text.length - e.endOffset);
       text = text.slice(0, e.startOffset) + e.newText + text.slice(e.endOffset);
     }
     const skip = skipReasonFor(path, text);
@@ -142,24 +146,29 @@ export class Workspace implements AnalysisHost {
     const normalized = normalize(text);
     const norm = normalized.text;
     const oldNorm = st.normText;
-    let start = 0;
+    // The normalised texts usually differ only where the text did; normalisation may reach further
+    // (a directive or annotation completed), so the bounds are checked, then the scan goes on from them.
     const minLen = Math.min(oldNorm.length, norm.length);
+    let start = head <= minLen && oldNorm.slice(0, head) === norm.slice(0, head) ? head : 0;
     while (start < minLen && oldNorm.charCodeAt(start) === norm.charCodeAt(start)) start++;
     let endOld = oldNorm.length, endNew = norm.length;
+    const t = Math.min(tail, endOld - start, endNew - start);
+    if (t > 0 && oldNorm.slice(endOld - t) === norm.slice(endNew - t)) { endOld -= t; endNew -= t; }
     while (endOld > start && endNew > start && oldNorm.charCodeAt(endOld - 1) === norm.charCodeAt(endNew - 1)) { endOld--; endNew--; }
-    const pt = (s: string, off: number) => {
-      let row = 0, last = -1;
-      for (let i = s.indexOf('\n'); i >= 0 && i < off; i = s.indexOf('\n', i + 1)) { row++; last = i; }
-      return { row, column: off - last - 1 };
+    // normalisation keeps every newline, so the texts' line starts are the normalised texts' too
+    const starts = lineStarts(text);
+    const pt = (ls: number[], off: number) => {
+      const p = position(ls, off);
+      return { row: p.line - 1, column: p.column - 1 };
     };
     st.tree.edit({
       startIndex: start, oldEndIndex: endOld, newEndIndex: endNew,
-      startPosition: pt(oldNorm, start), oldEndPosition: pt(oldNorm, endOld), newEndPosition: pt(norm, endNew),
+      startPosition: pt(st.starts, start), oldEndPosition: pt(st.starts, endOld), newEndPosition: pt(starts, endNew),
     });
     const out = parseText(parser, text, st.tree, this.irReuse, normalized);
     st.tree.delete();
     st.text = text;
-    st.starts = lineStarts(text);
+    st.starts = starts;
     st.parsed = out; st.tree = out.tree; st.normText = out.normText;
     this.invalidate(path);
   }
@@ -207,7 +216,7 @@ export class Workspace implements AnalysisHost {
       this.findingsByFile.clear();
       // IRs of texts no function has any more are kept a while (an undo finds its analyses
       // again), but only the newest STALE_IRS of them: each holds its memoised runs.
-      if (this.irReuse.size > a.prog.defs.length + STALE_IRS) {
+      if (this.irReuse.size > a.prog.defCount + STALE_IRS) {
         const live = new Set(a.prog.defs.map((d) => d.fn.ir));
         let stale = this.irReuse.size - live.size;
         // a Map iterates in insertion order: the oldest go first
