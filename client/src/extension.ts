@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import {
-  Commands, FunctionProfileParams, FunctionProfileRequest, FunctionProfileResult, InitializationOptions, StatusNotification, StatusParams,
+  Commands, FunctionProfileParams, FunctionProfileRequest, FunctionProfileResult, InitializationOptions, StatusNotification, StatusParams, SERVER_NODE_ARGS,
 } from '../../server/src/lsp/protocol';
 import { renderProfileMarkdown } from './profile-view';
 import { registerSimulatePanel } from './simulate-panel';
@@ -66,9 +66,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
 
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    // --expose-gc: the server collects the previous analyses' garbage when idle (see server.ts).
-    run: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--expose-gc'] } },
-    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--expose-gc', '--nolazy', '--inspect=6019'] } },
+    run: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: SERVER_NODE_ARGS } },
+    debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: [...SERVER_NODE_ARGS, '--nolazy', '--inspect=6019'] } },
   };
 
   const makeClient = async () => {

@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Hover, InlayHint } from 'vscode-languageserver-protocol';
 import { ServerUnderTest, uriOf } from '../lsp/harness';
+import { SERVER_NODE_ARGS } from '../../server/src/lsp/protocol';
 
 const TARGETS = { editP95: 30, hoverP95: 10, hintsP95: 10, indexMs: 2000, rssMb: 300 };
 
@@ -100,8 +101,8 @@ async function main() {
 
   const t0 = performance.now();
   // MMLL_BENCH_NODE_ARGS="--max-old-space-size=256" tries the server under a heap limit.
-  // As the extension starts it (--expose-gc: idle collection after edits).
-  const nodeArgs = ['--expose-gc', ...(process.env.MMLL_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
+  // As the extension starts it.
+  const nodeArgs = [...SERVER_NODE_ARGS, ...(process.env.MMLL_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
   if (nodeArgs.length) console.log(`server node options: ${nodeArgs.join(' ')}`);
   const s = await ServerUnderTest.start({ workspace: mmDir, nodeArgs });
   const ready = await s.ready(300_000);

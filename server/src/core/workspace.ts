@@ -17,8 +17,8 @@ import type { CallSite, FallbackPoint, Finding, FunctionProfile, LockEvent, Lock
 import { chooseVersion } from './version';
 
 export const MAX_FILE_SIZE = 4 * 1024 * 1024;
-/** IRs of function texts that no longer exist kept for reuse (an undo, a file re-opened). */
-const STALE_IRS = 256;
+/** IRs of function texts that no longer exist kept for reuse (an undo): few, each holds its memoised runs (up to megabytes). */
+const STALE_IRS = 8;
 
 interface FileState {
   text: string;

@@ -6,6 +6,13 @@
  */
 import type { FunctionProfile } from '../core/types';
 
+/**
+ * Node options the extension starts the server with (the tests and the benchmark too):
+ * --expose-gc lets the server collect an edit's garbage when idle; a 4 MB young
+ * generation keeps its memory about 20 MB lower at no cost in speed (measured on mm/).
+ */
+export const SERVER_NODE_ARGS = ['--expose-gc', '--max-semi-space-size=4'];
+
 /** `mmLockLens/functionProfile`: the lock profile of the function at a position. */
 export const FunctionProfileRequest = 'mmLockLens/functionProfile';
 export interface FunctionProfileParams {
