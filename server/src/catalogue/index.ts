@@ -134,3 +134,9 @@ export function catalogueFor(version: string): Catalogue {
 export function allPrimitiveNames(): string[] {
   return [...new Set(PRIMITIVES.map((p) => p.name))];
 }
+
+/** The argument a primitive reaches its lock through (see `Primitive.lockArg`), or null. */
+export function lockArgument(p: Primitive): number | null {
+  if (p.lockArg !== undefined) return p.lockArg;
+  return p.outcomes.some((o) => o.acquire?.length || o.release?.length) ? 0 : null;
+}

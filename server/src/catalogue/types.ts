@@ -59,6 +59,16 @@ export interface Primitive {
   faultEntry?: boolean;
   /** A place where a VMA-locked fault may fall back. */
   fallback?: { kind: FallbackKind; condition: string };
+  /** The argument through which the lock is reached (`mapping`, `&mm->mmap_lock`, the `pmd` of `pmd_lock(mm, pmd)`):
+   *  the call dereferences it, so that pointer is not NULL afterwards. Default: 0 for a primitive with a lock
+   *  effect, none otherwise; `null`: none. See `lockArgument()`. */
+  lockArg?: number | null;
+  /** The lock it takes (or only looks up) reaches the caller as a pointer: the return value (`ptl = pmd_lock(mm, pmd)`)
+   *  or written through argument N (`pte_offset_map_lock(mm, pmd, addr, &ptl)`). A variable holding it names that lock. */
+  lockPointer?: { lock: LockToken; to: 'ret' | number };
+  /** For an entry matched by `argMatch`: the call also matches when its lock argument is a variable that holds a
+   *  pointer to this lock (see `lockPointer`): `spin_unlock(lock)` after `lock = pud_lock(mm, pud)`. */
+  matchesLockPointer?: LockToken;
   /** Name of the guard class for guard()/scoped_guard(). */
   guard?: string;
   /** One paragraph for hovers, in our own words. */

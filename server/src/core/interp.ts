@@ -10,7 +10,7 @@
  * few iterations per loop and per backward goto, and a step budget per run.
  */
 import type { Catalogue, LockToken, Outcome, Primitive } from '../catalogue';
-import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS, PREDICATES } from '../catalogue';
+import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS, PREDICATES, lockArgument } from '../catalogue';
 import type { Expr, FunctionIR, Stmt } from './ir';
 
 export const STATE_BUDGET = 64;
@@ -402,7 +402,7 @@ class Interp {
     this.text = I.fn.text;
     this.repeated = repeatedConditions(I.fn);
     let body = BODY_CACHE.get(I.fn.body);
-    if (!body) BODY_CACHE.set(I.fn.body, (body = { calls: new Map(), texts: new Map(), repeatedKeys: new Map() }));
+    if (!body) BODY_CACHE.set(I.fn.body, (body = { calls: new Map(), texts: new Map(), repeatedKeys: new Map(), lockPtrs: null }));
     this.body = body;
     this.calls = body.calls;
   }
@@ -413,14 +413,116 @@ class Interp {
     const cat = this.I.cat;
     const plain = cat.lookup(e.name, '');
     const argText = this.text.slice(e.argAt, e.argEnd);
+    let prim = e.member ? this.memberPrim(e, argText) : cat.lookup(e.name, argText);
+    if (!prim && !e.member) prim = this.byLockPointer(e);
+    const li = prim ? lockArgument(prim) : null;
     info = {
       cat, plain, argText,
       releases: !e.member && !!plain?.outcomes.some((o) => o.release?.some((l) => l === 'vma_read' || l === 'fault')),
-      prim: e.member ? this.memberPrim(e, argText) : cat.lookup(e.name, argText),
+      prim,
       dropVars: null,
+      lockVar: li !== null && e.args[li] ? derefName(e.args[li]!) : null,
     };
     this.calls.set(e, info);
     return info;
+  }
+
+  /** `spin_unlock(lock)` where `lock` holds a page-table lock pointer: the entry that `matchesLockPointer` that lock. */
+  private byLockPointer(e: Extract<Expr, { k: 'call' }>): Primitive | undefined {
+    const list = this.I.cat.byName.get(e.name);
+    if (!list) return undefined;
+    for (const p of list) {
+      if (!p.matchesLockPointer) continue;
+      const i = lockArgument(p);
+      const v = i !== null && e.args[i] ? varName(e.args[i]!) : null;
+      if (v && this.lockPointerVars().get(v) === p.matchesLockPointer) return p;
+    }
+    return undefined;
+  }
+
+  /**
+   * The function's lock-pointer variables: every value it is given is a lock pointer a
+   * catalogue primitive hands back (`lock = pud_lock(mm, pud)`, `pte_offset_map_lock(..., &lock)`)
+   * or NULL. Any other assignment, or `&lock` passed to another call, disqualifies it (it might
+   * then name another lock). Per body, not per path: joins cannot lose it.
+   */
+  private lockPointerVars(): Map<string, LockToken> {
+    const cat = this.I.cat;
+    const hit = this.body.lockPtrs;
+    if (hit && hit.cat === cat) return hit.vars;
+    const kind = new Map<string, LockToken | null>();
+    const give = (v: string, l: LockToken | null): void => {
+      const k = kind.get(v);
+      kind.set(v, k === undefined || k === l ? l : null);
+    };
+    const lookup = (c: Extract<Expr, { k: 'call' }>): Primitive | undefined =>
+      c.member ? undefined : cat.lookup(c.name, this.text.slice(c.argAt, c.argEnd));
+    const expr = (e: Expr | undefined): void => {
+      if (!e) return;
+      switch (e.k) {
+        case 'assign': {
+          const name = varName(e.l) ?? e.lhs;
+          const lp = e.r.k === 'call' ? lookup(e.r)?.lockPointer : undefined;
+          if (e.op === '=' && lp?.to === 'ret') give(name, lp.lock);
+          else if (!(e.op === '=' && e.r.k === 'lit' && e.r.v === Z)) give(name, null);
+          expr(e.l); expr(e.r);
+          break;
+        }
+        case 'call': {
+          const lp = e.args.some((a) => a.k === 'un' && a.op === '&') ? lookup(e)?.lockPointer : undefined;
+          e.args.forEach((a, i) => {
+            if (a.k !== 'un' || a.op !== '&') return;
+            const n = varName(a.e);
+            if (n) give(n, lp && lp.to === i ? lp.lock : null);
+          });
+          if (e.fn) expr(e.fn);
+          e.args.forEach(expr);
+          break;
+        }
+        case 'field': expr(e.base); break;
+        case 'un': expr(e.e); break;
+        case 'bin': expr(e.l); expr(e.r); break;
+        case 'cond': expr(e.c); expr(e.t); expr(e.f); break;
+        case 'stmt': stmt(e.s); break;
+        case 'other': e.es.forEach(expr); break;
+        default: break;
+      }
+    };
+    const stmt = (s: Stmt | null | undefined): void => {
+      if (!s) return;
+      switch (s.k) {
+        case 'expr': expr(s.e); break;
+        case 'if': expr(s.c); stmt(s.t); stmt(s.f); break;
+        case 'while': case 'do': expr(s.c); stmt(s.b); break;
+        case 'for': stmt(s.init); expr(s.c); expr(s.u); stmt(s.b); break;
+        case 'block': s.b.forEach(stmt); break;
+        case 'switch': expr(s.e); s.cases.forEach((c) => c.b.forEach(stmt)); break;
+        case 'ret': expr(s.e); break;
+        case 'label': stmt(s.s); break;
+        case 'pp': s.alts.forEach((a) => a.forEach(stmt)); break;
+        default: break;
+      }
+    };
+    stmt(this.I.fn.body);
+    const vars = new Map<string, LockToken>();
+    for (const [v, l] of kind) if (l) vars.set(v, l);
+    this.body.lockPtrs = { cat, vars };
+    return vars;
+  }
+
+  /** Does this operand name a lock (a lock-pointer variable, or text a lock-pointer primitive matches: `ptl`)? */
+  private namesLock(x: Expr): boolean {
+    const v = varName(x);
+    if (v && this.lockPointerVars().has(v)) return true;
+    if (x.k !== 'id' && x.k !== 'field' && x.k !== 'un') return false;
+    const t = this.textOf(x);
+    let forms = LOCK_TEXTS.get(this.I.cat);
+    if (!forms) {
+      forms = [];
+      for (const list of this.I.cat.byName.values()) for (const p of list) if (p.matchesLockPointer && p.argMatch) forms.push(p.argMatch);
+      LOCK_TEXTS.set(this.I.cat, forms);
+    }
+    return forms.some((re) => re.test(t));
   }
 
   exec(): RunResult {
@@ -646,6 +748,14 @@ class Interp {
           if (x && lit) {
             const r = this.valueSplit(x, S, lit.v);
             return e.op === '==' ? r : { t: r.f, f: r.t };
+          }
+          if (!x) {
+            // `ptl != pml` and `pml == ptl` are one test (one fact), whichever way round it is written
+            let r = this.factSplit(`c:${equalityKey(this.textOf(e.l), this.textOf(e.r))}`, this.exprStates(e.r, this.exprStates(e.l, S)));
+            // Two lock pointers compared: the code takes or drops a lock depending on whether they name the
+            // same one, which the counts do not model; the other locks' counts are an upper bound from here.
+            if (this.namesLock(e.l) && this.namesLock(e.r)) r = { t: r.t.map(minorUnsure), f: r.f.map(minorUnsure), fact: r.fact };
+            return e.op === '==' ? r : { t: r.f, f: r.t, fact: r.fact };
           }
         }
         if ((e.op === '<' || e.op === '>=') && e.r.k === 'lit' && e.r.v === Z) {
@@ -997,6 +1107,8 @@ class Interp {
         // An assertion tells us what the unknown entry held.
         return cur.map((s) => ({ s: this.assume(s, prim.asserts!), v: ANY }));
       }
+      // the lock's pointer was dereferenced: not NULL from here on
+      if (info.lockVar) cur = notNull(cur, info.lockVar);
       if (!prim.outcomes.length) return cur.map((s) => ({ s, v: ANY }));
       const rs = this.applyOutcomes(cur, prim.outcomes, this.site(e.at, e.name), ev, true, info.dropVars ??= this.dropVars(e, info.argText));
       ev.after = rs.map((r) => r.s);
@@ -1225,6 +1337,9 @@ class Interp {
 
 const GIVE_UP = Symbol('give up');
 
+/** Per catalogue: the argument texts that name a lock a lock pointer can point to (`ptl`, `&mm->page_table_lock`). */
+const LOCK_TEXTS = new WeakMap<Catalogue, RegExp[]>();
+
 /** A call node's catalogue meaning (per body and catalogue). */
 interface CallInfo {
   cat: Catalogue;
@@ -1236,12 +1351,16 @@ interface CallInfo {
   prim: Primitive | undefined;
   /** Names a drop of the fault lock by this call makes unusable (shared, never changed). */
   dropVars: string[] | null;
+  /** The pointer the primitive reaches its lock through (not NULL after the call). */
+  lockVar: string | null;
 }
 /** What every run over one body computes alike: call meanings, node texts, which condition keys recur. */
 interface BodyCache {
   calls: Map<Expr, CallInfo>;
   texts: Map<object, string>;
   repeatedKeys: Map<string, boolean>;
+  /** The lock-pointer variables (see Interp.lockPointerVars), for one catalogue. */
+  lockPtrs: { cat: Catalogue; vars: Map<string, LockToken> } | null;
 }
 const BODY_CACHE = new WeakMap<Stmt, BodyCache>();
 
@@ -1296,7 +1415,14 @@ function repeatedConditions(fn: FunctionIR): Set<string> {
   const see = (e: Expr): void => {
     if (e.k === 'un' && e.op === '!') return see(e.e);
     if (e.k === 'bin' && (e.op === '&&' || e.op === '||')) { see(e.l); see(e.r); return; }
-    if (e.k === 'bin' && (e.op === '==' || e.op === '!=')) { see(e.l.k === 'lit' ? e.r : e.l); }
+    if (e.k === 'bin' && (e.op === '==' || e.op === '!=')) {
+      if (e.l.k !== 'lit' && e.r.k !== 'lit') {
+        const t = equalityKey(text.slice(e.l.at, e.l.end).replace(/\s+/g, ' '), text.slice(e.r.at, e.r.end).replace(/\s+/g, ' '));
+        count.set(t, (count.get(t) ?? 0) + 1);
+        return;
+      }
+      see(e.l.k === 'lit' ? e.r : e.l);
+    }
     const t = text.slice(e.at, e.end).replace(/\s+/g, ' ');
     count.set(t, (count.get(t) ?? 0) + 1);
   };
@@ -1320,6 +1446,15 @@ function repeatedConditions(fn: FunctionIR): Set<string> {
   return out;
 }
 
+/** The condition key of `a == b` / `a != b` / `b == a`: the operands in a fixed order. */
+function equalityKey(a: string, b: string): string {
+  return a < b ? `${a} == ${b}` : `${b} == ${a}`;
+}
+
+function minorUnsure(s: State): State {
+  return s.minorJoined ? s : { ...s, minorJoined: true };
+}
+
 /** Lock family: the modes of one lock. */
 export function family(l: string): string {
   if (l.startsWith('mmap')) return 'mmap';
@@ -1340,6 +1475,26 @@ export function varName(x: Expr): string | null {
     return b && !b.startsWith('*') ? `${b}${x.dot ? '.' : '->'}${x.f}` : null;
   }
   return null;
+}
+
+/** The pointer a lock is reached through: `x`, `a->b`, or the base of `&x->lock`. */
+function derefName(a: Expr): string | null {
+  if (a.k === 'un' && a.op === '&' && a.e.k === 'field' && !a.e.dot) return varName(a.e.base);
+  return varName(a);
+}
+
+/** States where `name` was dereferenced: its value loses NULL (a value known to be only NULL is left alone). */
+function notNull(S: State[], name: string): State[] {
+  let out: State[] | null = null;
+  for (let i = 0; i < S.length; i++) {
+    const s = S[i]!;
+    const v = s.vals[name] ?? ANY;
+    const nv = v & ~Z;
+    const t = nv && nv !== v ? setVal(s, name, nv) : s;
+    if (t !== s && !out) out = S.slice(0, i);
+    if (out) out.push(t);
+  }
+  return out ?? S;
 }
 
 function setVal(s: State, name: string, v: number): State {
