@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
-import { argValue, held, initialState, MM_LOCKS, run, stateKey, type Event, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, held, initialState, MM_LOCKS, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import { hasOwnLockEffect, type FnDef, type OpsEntry, type ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -378,6 +378,76 @@ function isTransparent(r: RunResult): boolean {
 }
 const TRANSPARENT = new WeakMap<RunResult, boolean>();
 
+/**
+ * A run under the unknown entry that never touches an mm lock: no mm lock taken,
+ * released or asserted, no fault lock dropped, no FAULT_FLAG_VMA_LOCK or
+ * vma_is_anonymous() test, nothing a rule judges against the entry (sleeps, VMA
+ * writes, anon_vma setup, blocking mmap_lock, lookups under RCU, fallbacks). Its
+ * run under a known context (without parameter values) is this run with the
+ * context's locks, flag, sites, imprecision and anon fact added to every state:
+ * `rebase` builds that instead of interpreting the body again (about a third of
+ * all runs on mm/). The dump comparison in the lazy-parse tests keeps this exact.
+ */
+export function isMmNeutral(r: RunResult, text: string): boolean {
+  const memo = MM_NEUTRAL.get(r);
+  if (memo !== undefined) return memo;
+  const v = !r.gaveUp && !/FAULT_FLAG_VMA_LOCK|vma_is_anonymous/.test(text) && r.events.every((e) => {
+    if (e.k === 'field' || e.k === 'use') return false;
+    if (e.k === 'ret') return neutralState(e.state);
+    const p = e.prim;
+    if (p && (p.sleeps || p.anonVmaPrepare || p.vmaWrite || p.blockingMmap || p.asserts || p.vmaLookupUnderRcu || p.faultEntry || p.fallback
+      || p.outcomes.some((o) => o.drops || o.vmaFlag !== undefined || o.acquire?.some((l) => MM_LOCKS.has(l)) || o.release?.some((l) => MM_LOCKS.has(l))))) return false;
+    return e.states.every(neutralState) && (e.after ?? []).every(neutralState) && e.missing.every((m) => neutralState(m.state));
+  });
+  MM_NEUTRAL.set(r, v);
+  return v;
+}
+const MM_NEUTRAL = new WeakMap<RunResult, boolean>();
+
+function neutralState(s: State): boolean {
+  if (s.flag !== 0 || s.dropped || s.facts.isanon !== undefined) return false;
+  for (const l in s.locks) if (MM_LOCKS.has(l)) return false;
+  return true;
+}
+
+/** The run of an mm-neutral function under `ctx`, from its run under the unknown entry (see isMmNeutral). */
+export function rebase(root: RunResult, ctx: Ctx): RunResult {
+  let perCtx = REBASED.get(root);
+  if (!perCtx) REBASED.set(root, (perCtx = new Map()));
+  const hit = perCtx.get(ctx.key);
+  if (hit) return hit;
+  const seen = new Map<State, State>();
+  const T = (st: State): State => {
+    let t = seen.get(st);
+    if (!t) {
+      // key order as a real run builds them: the entry's first
+      t = {
+        ...st,
+        locks: { ...ctx.locks, ...st.locks },
+        flag: ctx.flag,
+        facts: ctx.anon === undefined ? st.facts : { isanon: ctx.anon, ...st.facts },
+        imprecise: st.imprecise || !!ctx.imprecise,
+        sites: { ...ctx.sites, ...st.sites },
+      };
+      seen.set(st, t);
+    }
+    return t;
+  };
+  const returns: ReturnEvent[] = [];
+  const events: Event[] = root.events.map((e): Event => {
+    switch (e.k) {
+      case 'ret': { const r = { ...e, state: T(e.state) }; returns.push(r); return r; }
+      case 'call': return { ...e, states: e.states.map(T), after: e.after?.map(T), missing: e.missing.length ? e.missing.map((m) => ({ state: T(m.state), lock: m.lock })) : e.missing };
+      default: return e;
+    }
+  });
+  const out: RunResult = { events, returns, gaveUp: false };
+  if (perCtx.size > 32) perCtx.clear();
+  perCtx.set(ctx.key, out);
+  return out;
+}
+const REBASED = new WeakMap<RunResult, Map<string, RunResult>>();
+
 function parseLockArg(arg: string): LockToken | undefined {
   if (/mmap_lock|mmap_sem/.test(arg)) return 'mmap_any';
   if (/vm_lock|vm_refcnt/.test(arg)) return 'vma_read';
@@ -491,7 +561,8 @@ export class Analysis {
     return { events, returns: [], gaveUp: false };
   }
 
-  private runFor(d: Def, ctx: Ctx): RunResult {
+  /** The interpreter's run of `d` under `ctx` (memoised; never rebased: tests compare the two). */
+  runFor(d: Def, ctx: Ctx): RunResult {
     if (this.trivial(d)) {
       const m = this.memo.get(d.fn.ir);
       const hit = m.runs.get('trivial');
@@ -534,7 +605,7 @@ export class Analysis {
   /** The unknown entry as runFor reads it (no witness chain), per function version. */
   private readonly rootRunCtx = new WeakMap<FnDef, Ctx>();
 
-  private rootForRun(d: Def): Ctx {
+  rootForRun(d: Def): Ctx {
     let c = this.rootRunCtx.get(d.fn);
     if (!c) this.rootRunCtx.set(d.fn, (c = this.rootCtx(d)));
     return c;
@@ -807,6 +878,7 @@ export class Analysis {
     const root = this.runFor(d, this.rootForRun(d));
     if (ctx.root) return { result: root, transparent: false };
     if (isTransparent(root)) return { result: root, transparent: true };
+    if ((!ctx.params || !Object.keys(ctx.params).length) && !Object.keys(this.rootForRun(d).locks).length && isMmNeutral(root, d.fn.ir.text)) return { result: rebase(root, ctx), transparent: false };
     return { result: this.runFor(d, ctx), transparent: false };
   }
 

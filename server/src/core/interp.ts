@@ -247,8 +247,9 @@ function groupBy(states: State[], key: (s: State) => SituationKey): State[] {
     const k = key(s);
     const g = groups.get(k);
     if (!g) { groups.set(k, s); continue; }
-    if (g === s) continue;
+    // the same state twice (paths that met without changing it) is one situation: the copy goes too
     merged = true;
+    if (g === s) continue;
     groups.set(k, join(g, s));
   }
   let out = merged ? [...groups.values()] : states;
@@ -259,7 +260,8 @@ function groupBy(states: State[], key: (s: State) => SituationKey): State[] {
 /** Below this many states, groupBy compares states pairwise instead of building string keys. */
 const SMALL_GROUP = 12;
 
-/** groupBy for a few states: the same groups, in the same order, with the same joins, without keys. */
+/** groupBy for a few states: the same groups, in the same order, with the same joins, without keys
+ * (a state listed twice is kept once). */
 function groupSmall(states: State[], same: (a: State, b: State) => boolean): State[] {
   let groups: State[] | null = null;
   for (let i = 0; i < states.length; i++) {
@@ -268,7 +270,7 @@ function groupSmall(states: State[], same: (a: State, b: State) => boolean): Sta
       // nothing joined yet: the groups are the distinct states before this one
       let j = 0;
       while (j < i && !same(states[j]!, s)) j++;
-      if (j === i || states[j] === s) continue;
+      if (j === i) continue;
       groups = [];
       for (let k = 0; k < i; k++) if (!groups.includes(states[k]!)) groups.push(states[k]!);
     }

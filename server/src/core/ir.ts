@@ -80,10 +80,12 @@ export class IRBuilder {
   /** Children of the cursor's node as [type, fieldName] while positioned on each; calls fn per child. */
   private each(cur: TreeCursor, fn: (type: string, field: string | null) => void): void {
     if (!cur.gotoFirstChild()) return;
+    // every cursor property is a call into the wasm: the field name only for callbacks that take it
+    const wantField = fn.length > 1;
     do {
       const t = cur.nodeType;
       if (t === 'comment') continue;
-      fn(t, cur.currentFieldName);
+      fn(t, wantField ? cur.currentFieldName : null);
     } while (cur.gotoNextSibling());
     cur.gotoParent();
   }

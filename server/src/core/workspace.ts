@@ -332,7 +332,7 @@ export class Workspace implements AnalysisHost {
       const e = position(st.starts, fn.nameOffset + fn.name.length);
       const d = a.prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
       const entry = d ? this.entryOf(d) : [];
-      const summary = entry.length && entry.some((x) => x.locks.length) ? [...new Set(entry.map((x) => x.locks.join('+') || 'none'))].join(' · ') : '';
+      const summary = entry.length && entry.some((x) => x.locks.length) ? this.entrySummary(d!, entry) : '';
       const ds = position(st.starts, fn.declStart), de = position(st.starts, fn.bodyEnd);
       out.push({
         name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column,
@@ -341,6 +341,19 @@ export class Workspace implements AnalysisHost {
       });
     }
     return out;
+  }
+
+  /** `vma_read · mmap_read (fallback)`: the contexts' lock sets; mmap_read is the fallback when the
+   * function is also entered under the VMA lock and this context has FAULT_FLAG_VMA_LOCK clear
+   * (the fault retried under mmap_lock after the VMA-locked attempt gave up). */
+  private entrySummary(d: Def, entry: { locks: LockName[] }[]): string {
+    const ctxs = this.ensure().resultOf(d)?.contexts ?? [];
+    const underVma = ctxs.some((c) => !c.root && (c.locks.vma_read ?? 0) > 0);
+    const fallbackSets = new Set(ctxs.filter((c) => !c.root && c.flag === 2 && !(c.locks.vma_read ?? 0)).map((c) => publicLocks(c.locks).join('+')));
+    return [...new Set(entry.map((x) => {
+      const k = x.locks.join('+') || 'none';
+      return underVma && x.locks.includes('mmap_read') && fallbackSets.has(x.locks.join('+')) ? `${k} (fallback)` : k;
+    }))].join(' · ');
   }
 
   private entryOf(d: Def): { locks: LockName[]; via: CallSite[] }[] {

@@ -1,0 +1,91 @@
+/**
+ * A function that never touches an mm lock is not interpreted again under each
+ * entry context: its run under the unknown entry is rebased onto the context
+ * (analysis.ts `rebase`). Here every such run is compared with the
+ * interpreter's own run under the same context: same events, same states, same
+ * returns. On the fixtures and the sample always; on a real mm/ tree (about a
+ * thousand rebased runs) in CI or with MMLL_REAL_TREE=1.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Parser } from 'web-tree-sitter';
+import { catalogueFor } from '../../server/src/catalogue';
+import { Analysis, AnalysisMemo, isMmNeutral, rebase } from '../../server/src/core/analysis';
+import { stateKey, type RunResult, type State } from '../../server/src/core/interp';
+import { lineStarts, materializeBody, parseLight, position } from '../../server/src/core/parse';
+import { loadCLanguage } from '../../server/src/node/tree-sitter';
+import { listFixtures, repoRoot } from '../support/fixtures';
+import { extractParts, tarballPath } from '../support/kernel-tree';
+
+async function analyse(files: [string, string][], version: string): Promise<Analysis> {
+  const language = await loadCLanguage(); // (initialises web-tree-sitter first)
+  const parser = new Parser();
+  parser.setLanguage(language);
+  const a = new Analysis(catalogueFor(version), new AnalysisMemo(), (ir) => materializeBody(parser, ir));
+  a.update(files.map(([path, text]) => {
+    const starts = lineStarts(text);
+    return { path, input: { path, parsed: parseLight(text), lineOf: (off: number) => position(starts, off).line } };
+  }));
+  return a;
+}
+
+const key = (s: State) => `${stateKey(s)}${s.imprecise ? '~' : ''}${JSON.stringify(s.att ?? {})}${s.misrel ? '!' : ''}${Object.keys(s.rel ?? {}).sort()}${s.minorJoined ? 'J' : ''}${Object.keys(s.sites).sort()}`;
+
+function shape(r: RunResult): string[] {
+  return r.events.map((e) => {
+    switch (e.k) {
+      case 'call': return `call ${e.name}@${e.at} [${e.states.map(key)}] -> [${(e.after ?? []).map(key)}] missing [${e.missing.map((m) => `${m.lock}:${key(m.state)}`)}]`;
+      case 'ret': return `ret@${e.at} v${e.v} ${key(e.state)}`;
+      case 'field': return `field@${e.at} [${e.states.map(key)}]`;
+      case 'use': return `use@${e.at} ${key(e.state)}`;
+    }
+  });
+}
+
+/** Compares every rebased run with the interpreted one; returns how many were compared. */
+function compareAll(a: Analysis): number {
+  let n = 0;
+  for (const d of a.prog.defs) {
+    const root = a.runFor(d, a.rootForRun(d));
+    if (!isMmNeutral(root, d.fn.ir.text) || Object.keys(a.rootForRun(d).locks).length) continue;
+    for (const ctx of a.resultOf(d)?.contexts ?? []) {
+      if (ctx.root || (ctx.params && Object.keys(ctx.params).length)) continue;
+      assert.deepEqual(shape(rebase(root, ctx)), shape(a.runFor(d, ctx)), `${d.file}: ${d.fn.name} under ${ctx.key}`);
+      n++;
+    }
+  }
+  return n;
+}
+
+test('rebased runs equal interpreted runs on the fixtures and the sample workspace', async () => {
+  let n = 0;
+  for (const version of ['6.1', '6.12']) {
+    for (const f of listFixtures()) n += compareAll(await analyse([[f, readFileSync(f, 'utf8')]], version));
+  }
+  const dir = join(repoRoot, 'examples');
+  const sample = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.[ch]$/.test(f)).map((f): [string, string] => [join(dir, f), readFileSync(join(dir, f), 'utf8')]);
+  n += compareAll(await analyse(sample, '6.12'));
+  assert.ok(n >= 5, `rebased runs compared: ${n}`);
+});
+
+const REAL = process.env.MMLL_REAL_TREE === '1' || process.env.CI === 'true';
+
+test('rebased runs equal interpreted runs on a real mm/ tree', { skip: !REAL || !existsSync(tarballPath('6.12')) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
+  const tree = extractParts('6.12', ['mm']);
+  try {
+    const files: [string, string][] = [];
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p); else if (/\.[ch]$/.test(e.name)) files.push([p, readFileSync(p, 'utf8')]);
+      }
+    };
+    walk(join(tree, 'mm'));
+    const n = compareAll(await analyse(files, '6.12'));
+    assert.ok(n >= 500, `rebased runs compared: ${n}`);
+  } finally {
+    rmSync(tree, { recursive: true, force: true });
+  }
+});
