@@ -39,6 +39,9 @@ export interface State {
   readonly sites: Readonly<Record<string, Site>>;
   /** Lock families this function tried to take on this path under an unknown entry: the entry did not hold them. */
   readonly att?: Readonly<Record<string, true>>;
+  /** Lock families this function tried to take on some path joined into this state (`att` keeps only what
+   *  every joined path tried): for lock-not-released, a failed attempt makes a path that does not hold the lock. */
+  readonly tried?: Readonly<Record<string, true>>;
   /** A release on this path found its lock not held (reported by unlock-not-held; the leak that follows is the same bug). */
   readonly misrel?: boolean;
   /** Where each lock was last released on this path (for lock-not-released). */
@@ -180,7 +183,7 @@ interface Flow { normal: State[]; brk: State[]; cont: State[] }
 export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}, vals: Record<string, number> = {}): State {
   // Every field present, in one order: all states share one object shape, so the
   // interpreter's spreads and field reads stay monomorphic (much faster in V8).
-  return { locks, flag, vals, facts: {}, dropped: null, imprecise: false, sites, att: undefined, misrel: undefined, rel: undefined, minorJoined: undefined };
+  return { locks, flag, vals, facts: {}, dropped: null, imprecise: false, sites, att: undefined, tried: undefined, misrel: undefined, rel: undefined, minorJoined: undefined };
 }
 
 /** Abstract value of an argument in a state: a literal, a tracked variable, or anything. */
@@ -361,10 +364,14 @@ function join(a: State, b: State): State {
       att = both;
     }
   }
-  if (!vals && !facts && !locks && a.imprecise === b.imprecise && att === a.att) return a;
+  let tried = a.tried;
+  if (b.tried && b.tried !== a.tried) {
+    for (const k in b.tried) if (!tried?.[k]) { tried = { ...tried, ...b.tried }; break; }
+  }
+  if (!vals && !facts && !locks && a.imprecise === b.imprecise && att === a.att && tried === a.tried) return a;
   return {
     ...a, vals: vals ?? a.vals, facts: facts ?? a.facts, imprecise: a.imprecise || b.imprecise,
-    locks: locks ?? a.locks, minorJoined: !!locks || a.minorJoined || b.minorJoined, att,
+    locks: locks ?? a.locks, minorJoined: !!locks || a.minorJoined || b.minorJoined, att, tried,
   };
 }
 
@@ -1276,7 +1283,7 @@ class Interp {
       att ??= { ...s.att };
       att[f] = true;
     }
-    return att ? { ...s, att } : s;
+    return att ? { ...s, att, tried: { ...s.tried, ...att } } : s;
   }
 
   private acquire(s: State, l: LockToken, site: Site): State {

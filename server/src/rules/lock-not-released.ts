@@ -62,8 +62,9 @@ export const rule: Rule = {
         // only locks this function takes itself with a lock primitive: callee summaries are too coarse to accuse
         const heldAt = g.filter((r) => (r.state.locks[l] ?? 0) > 0 && r.state.sites[l]?.fn === run.fn && env.cat.byName.has(r.state.sites[l]!.call) && !(MINOR.has(l) && r.state.minorJoined));
         // ... and released on another path by this function: a conditional begin/end helper that never took it there is not a leak
-        // (a path that tried to take it and failed counts: `vma = lock_vma_under_rcu(); if (!vma) return -EAGAIN;`)
-        const freeAt = g.filter((r) => (r.state.locks[l] ?? 0) <= 0 && (r.state.rel?.[l]?.fn === run.fn || r.state.att?.[family(l)]) && !(MINOR.has(l) && r.state.minorJoined));
+        // (a path that tried to take it and failed counts: `vma = lock_vma_under_rcu(); if (!vma) return -EAGAIN;`,
+        // also when joined with one that never tried: `if (!vma) goto inval; if (!vma_start_read(vma)) goto inval;`)
+        const freeAt = g.filter((r) => (r.state.locks[l] ?? 0) <= 0 && (r.state.rel?.[l]?.fn === run.fn || r.state.tried?.[family(l)]) && !(MINOR.has(l) && r.state.minorJoined));
         if (!heldAt.length || !freeAt.length) continue;
         // the minority is the odd one out; ties: the held ones
         const leaks = heldAt.length <= freeAt.length ? heldAt : [];
