@@ -201,6 +201,7 @@ export const PRIMITIVES: Primitive[] = [
   rw('up_write', ANONVMA, undefined, 'Raw release of an anon_vma rwsem held for write.', { outcomes: [{ ret: ANY, release: ['anon_vma_write'] }] }),
   { name: 'i_mmap_lock_write', outcomes: [{ ret: ANY, acquire: ['i_mmap_write'] }], sleeps: true, hover: 'Takes `mapping->i_mmap_rwsem` for write (file rmap changes).' },
   { name: 'i_mmap_unlock_write', outcomes: [{ ret: ANY, release: ['i_mmap_write'] }], hover: 'Drops `i_mmap_rwsem` held for write.' },
+  { name: 'i_mmap_trylock_write', outcomes: [{ ret: N, acquire: ['i_mmap_write'] }, { ret: Z }], hover: 'Tries `i_mmap_rwsem` for write (returns non-zero when taken).' },
   { name: 'i_mmap_lock_read', outcomes: [{ ret: ANY, acquire: ['i_mmap_read'] }], sleeps: true, hover: 'Takes `mapping->i_mmap_rwsem` for read (file rmap walks).' },
   { name: 'i_mmap_trylock_read', outcomes: [{ ret: N, acquire: ['i_mmap_read'] }, { ret: Z }], hover: 'Tries `i_mmap_rwsem` for read.' },
   { name: 'i_mmap_unlock_read', outcomes: [{ ret: ANY, release: ['i_mmap_read'] }], hover: 'Drops `i_mmap_rwsem` held for read.' },
