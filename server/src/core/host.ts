@@ -79,6 +79,8 @@ export interface AnalysisHost {
   skipReason(path: string): string | null;
   /** True when the parse had errors (the analysis still yields what it can). */
   hasParseErrors(path: string): boolean;
+  /** How many functions the file has, and those whose bodies had syntax errors (name and its position); no analysis runs. */
+  parseErrors(path: string): { functions: number; broken: { name: string; line: number; column: number; endLine: number; endColumn: number }[] };
 
   findings(path: string): Finding[];
   allFindings(): Finding[];

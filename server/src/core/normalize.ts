@@ -308,8 +308,10 @@ export function normalize(src: string): Normalized {
   }
   // a view of what survived, for the identifier pass
   const kept = ed.apply(src);
+  // Directives are found in the code view, so no comment or string crosses a blanked branch:
+  // blanking the code view is the code view of the blanked text.
+  const view = ed.apply(code);
   ed.clear();
-  const view = codeView(kept);
 
   // ---- identifiers (only the ones we rewrite, found by one regex) ----
   const n = view.length;

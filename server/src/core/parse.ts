@@ -55,10 +55,24 @@ export type IRReuse = Map<string, FunctionIR>;
 export function irKey(name: string, fnText: string): string { return `${name}\u0000${fnText}`; }
 
 /** Parses the whole file (re-using `oldTree` when given, already edited) and builds every body's IR. */
-export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: IRReuse, normalized?: Normalized): ParseOutput {
+/**
+ * After an edit: the file's previous functions, and the range of the new text that
+ * differs (raw and normalised alike); functions wholly outside it keep their IR
+ * without hashing their text.
+ */
+export interface EditHint {
+  old: FnDef[];
+  /** First offset that differs. */
+  start: number;
+  /** End of the differing range in the old and in the new text. */
+  endOld: number;
+  endNew: number;
+}
+
+export function parseText(parser: Parser, text: string, oldTree?: Tree | null, reuse?: IRReuse, normalized?: Normalized, hint?: EditHint): ParseOutput {
   const norm = normalized ?? normalize(text);
   const tree = parser.parse(norm.text, oldTree ?? null);
-  const out = extract(text, norm, reuse, (ir, b) => buildFromTree(parser, tree, norm.text, ir, b));
+  const out = extract(text, norm, reuse, (ir, b) => buildFromTree(parser, tree, norm.text, ir, b), hint);
   return { ...out, hasErrors: out.hasErrors || !tree || tree.rootNode.hasError, tree, normText: norm.text };
 }
 
@@ -121,26 +135,24 @@ function buildFromTree(parser: Parser, tree: Tree | null, normText: string, ir: 
   }
 }
 
-function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, build: ((ir: FunctionIR, b: BodySpan) => void) | null): ParsedFile {
+function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, build: ((ir: FunctionIR, b: BodySpan) => void) | null, hint?: EditHint): ParsedFile {
   const normText = norm.text, code = norm.code;
   const bodies = findBodies(normText, code, norm.directives);
   const fns: FnDef[] = [];
   let hasErrors = false;
+  const before = hint && new Map(hint.old.map((f) => [f.declStart, f]));
   for (const b of bodies) {
-    const fnText = text.slice(b.declStart, b.bodyEnd);
-    const key = irKey(b.name, fnText);
-    let ir = reuse?.get(key);
+    let ir: FunctionIR | undefined;
+    if (hint) {
+      // wholly before or after the edit: the same text (shifted after it), the same IR
+      const o = b.bodyEnd <= hint.start ? before!.get(b.declStart)
+        : b.declStart >= hint.endNew ? before!.get(b.declStart - hint.endNew + hint.endOld) : undefined;
+      if (o && o.name === b.name && o.bodyEnd - o.declStart === b.bodyEnd - b.declStart) ir = o.ir;
+    }
     if (!ir) {
-      const bodyText = text.slice(b.bodyStart, b.bodyEnd);
-      const normBody = normText.slice(b.bodyStart, b.bodyEnd);
-      const calls = scanCalls(code, b.bodyStart, b.bodyEnd, b.declStart);
-      ir = {
-        name: b.name, text: fnText, bodyAt: b.bodyStart - b.declStart,
-        callees: [...new Set(calls.map((c) => c[0]))], callSites: calls,
-        writesVmaField: VMA_FIELD_WRITE.test(normBody), hasError: false,
-      };
-      if (normBody !== bodyText) ir.normBody = normBody;
-      reuse?.set(key, ir);
+      const fnText = text.slice(b.declStart, b.bodyEnd);
+      ir = reuse?.get(irKey(b.name, fnText));
+      if (!ir) ir = newIR(text, norm, b, fnText, reuse);
     }
     build?.(ir, b);
     if (ir.hasError) hasErrors = true;
@@ -152,6 +164,21 @@ function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, bui
     });
   }
   return { fns, ops: opsTables(normText, code), guardClasses: norm.guardClasses, hasErrors };
+}
+
+/** A function's IR without its body: call sites from the text, the VMA-field-write test, the normalised body. */
+function newIR(text: string, norm: Normalized, b: BodySpan, fnText: string, reuse: IRReuse | undefined): FunctionIR {
+  const bodyText = text.slice(b.bodyStart, b.bodyEnd);
+  const normBody = norm.text.slice(b.bodyStart, b.bodyEnd);
+  const calls = scanCalls(norm.code, b.bodyStart, b.bodyEnd, b.declStart);
+  const ir: FunctionIR = {
+    name: b.name, text: fnText, bodyAt: b.bodyStart - b.declStart,
+    callees: [...new Set(calls.map((c) => c[0]))], callSites: calls,
+    writesVmaField: VMA_FIELD_WRITE.test(normBody), hasError: false,
+  };
+  if (normBody !== bodyText) ir.normBody = normBody;
+  reuse?.set(irKey(b.name, fnText), ir);
+  return ir;
 }
 
 /**

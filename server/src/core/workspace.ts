@@ -165,7 +165,9 @@ export class Workspace implements AnalysisHost {
       startIndex: start, oldEndIndex: endOld, newEndIndex: endNew,
       startPosition: pt(st.starts, start), oldEndPosition: pt(st.starts, endOld), newEndPosition: pt(starts, endNew),
     });
-    const out = parseText(parser, text, st.tree, this.irReuse, normalized);
+    // functions outside what changed (raw or normalised) keep their IR without their text being hashed
+    const hint = st.parsed ? { old: st.parsed.fns, start: Math.min(start, head), endOld: Math.max(endOld, oldNorm.length - tail), endNew: Math.max(endNew, norm.length - tail) } : undefined;
+    const out = parseText(parser, text, st.tree, this.irReuse, normalized, hint);
     st.tree.delete();
     st.text = text;
     st.starts = starts;
@@ -182,6 +184,16 @@ export class Workspace implements AnalysisHost {
   files(): string[] { return [...this.fileMap.keys()]; }
   skipReason(path: string): string | null { return this.fileMap.get(path)?.skip ?? null; }
   hasParseErrors(path: string): boolean { return !!this.fileMap.get(path)?.parsed?.hasErrors; }
+
+  parseErrors(path: string): { functions: number; broken: { name: string; line: number; column: number; endLine: number; endColumn: number }[] } {
+    const st = this.fileMap.get(path);
+    if (!st?.parsed) return { functions: 0, broken: [] };
+    const broken = st.parsed.fns.filter((fn) => fn.ir.hasError).map((fn) => {
+      const s = position(st.starts, fn.nameOffset), e = position(st.starts, fn.nameOffset + fn.name.length);
+      return { name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
+    });
+    return { functions: st.parsed.fns.length, broken };
+  }
 
   /** Files that were analysed (not skipped). */
   analysedFiles(): string[] { return [...this.fileMap].filter(([, f]) => !!f.parsed).map(([p]) => p); }

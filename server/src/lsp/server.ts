@@ -211,9 +211,8 @@ export function startServer(connection: Connection, createHost: () => Promise<An
     if (open && host.hasParseErrors(p)) {
       // Errors between functions (macros at file scope) cost the analysis nothing: say something only
       // when a function body is affected, or when no function could be found at all, and point at it.
-      const fns = host.functions(p);
-      const broken = fns.filter((f) => f.parseErrors);
-      if (broken.length || !fns.length) {
+      const { functions, broken } = host.parseErrors(p);
+      if (broken.length || !functions) {
         const names = broken.slice(0, 3).map((f) => `${f.name}()`).join(', ') + (broken.length > 3 ? `, and ${broken.length - 3} more` : '');
         const first = broken[0];
         out.push({
