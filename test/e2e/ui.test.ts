@@ -67,6 +67,8 @@ test('squiggle + Problems row, hover popup, inlay hint and code lens in code-ser
     // editor that was open while the extension activated, although the provider returns them (the
     // extension-host suite checks that); switching to another file and back makes it ask again.
     if (!(await lens.waitFor({ timeout: 10000 }).then(() => true, () => false))) {
+      console.log('[ui test] the code lens of the file open at activation was not drawn: switching files');
+      await shot('00-lens-not-drawn.png');
       await openFile(page, 'mm/sample_locking.c');
       await openFile(page, 'mm/sample_anon.c');
     }
