@@ -130,6 +130,21 @@ export function catalogueFor(version: string): Catalogue {
   return cat;
 }
 
+/** The mm locks every rule is about: mmap_lock in each mode, the per-VMA lock, the fault's lock. */
+export const MM_LOCK_TOKENS: ReadonlySet<string> = new Set<LockToken>(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write', 'fault']);
+
+/**
+ * Does a call of this primitive depend on the entry's mm locks? It takes, drops or
+ * asserts one (or the fault's lock, or its FAULT_FLAG_VMA_LOCK outcome), or a rule
+ * judges it against them: sleeping, anon_vma setup, VMA writes, blocking mmap_lock,
+ * lookups under RCU, the fault entry and its fallbacks. A function that calls none of
+ * these runs alike under every entry context (analysis.ts rebases its runs).
+ */
+export function dependsOnMmLocks(p: Primitive): boolean {
+  return !!(p.sleeps || p.anonVmaPrepare || p.vmaWrite || p.blockingMmap || p.asserts || p.vmaLookupUnderRcu || p.faultEntry || p.fallback)
+    || p.outcomes.some((o) => o.drops || o.vmaFlag !== undefined || o.acquire?.some((l) => MM_LOCK_TOKENS.has(l)) || o.release?.some((l) => MM_LOCK_TOKENS.has(l)));
+}
+
 /** Every name that has catalogue semantics in some version (for hovers / highlighting). */
 export function allPrimitiveNames(): string[] {
   return [...new Set(PRIMITIVES.map((p) => p.name))];

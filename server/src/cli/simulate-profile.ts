@@ -92,7 +92,7 @@ function textReport(plan: ProfileScenario, cols: Column[]): string {
   const set = Object.entries(cols[0].config.set ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
   out.push(`  keys: ${set}`);
   out.push('');
-  const names = cols.map((c, i) => `[${i + 1}]`);
+  const names = cols.map((_c, i) => `[${i + 1}]`);
   cols.forEach((c, i) => out.push(`${names[i]} ${c.label}`));
   out.push('');
   const rows: string[][] = [['', ...names, ...(cols.length === 2 ? ['[2]/[1]'] : [])]];

@@ -5,13 +5,13 @@
  * context, and the rules over those runs. Memoised per function IR so an edit
  * re-runs what it touched and what depends on it.
  */
-import { ANY, C, FAULT_ENTRY, FAULT_PARAM_CONTRACT, R, inRange, type Catalogue, type LockToken } from '../catalogue';
+import { ANY, C, dependsOnMmLocks, FAULT_ENTRY, FAULT_PARAM_CONTRACT, R, inRange, type Catalogue, type LockToken } from '../catalogue';
 import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
 import { argValue, held, initialState, MM_LOCKS, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
-import { hasOwnLockEffect, type FnDef, type OpsEntry, type ParsedFile } from './parse';
+import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
 export const MAX_CONTEXTS = 8;
@@ -394,9 +394,7 @@ export function isMmNeutral(r: RunResult, text: string): boolean {
   const v = !r.gaveUp && !/FAULT_FLAG_VMA_LOCK|vma_is_anonymous/.test(text) && r.events.every((e) => {
     if (e.k === 'field' || e.k === 'use') return false;
     if (e.k === 'ret') return neutralState(e.state);
-    const p = e.prim;
-    if (p && (p.sleeps || p.anonVmaPrepare || p.vmaWrite || p.blockingMmap || p.asserts || p.vmaLookupUnderRcu || p.faultEntry || p.fallback
-      || p.outcomes.some((o) => o.drops || o.vmaFlag !== undefined || o.acquire?.some((l) => MM_LOCKS.has(l)) || o.release?.some((l) => MM_LOCKS.has(l))))) return false;
+    if (e.prim && dependsOnMmLocks(e.prim)) return false;
     return e.states.every(neutralState) && (e.after ?? []).every(neutralState) && e.missing.every((m) => neutralState(m.state));
   });
   MM_NEUTRAL.set(r, v);
@@ -546,7 +544,8 @@ export class Analysis {
   }
 
   private computeTrivial(d: Def): boolean {
-    if (hasOwnLockEffect(d.fn, (c) => this.cat.byName.has(c))) return false;
+    const ir = d.fn.ir;
+    if (ir.writesVmaField || d.fn.scopedGuards.length || ir.callees.includes('guard') || ir.callees.some((c) => this.cat.byName.has(c))) return false;
     for (const c of d.fn.ir.callees) {
       if (this.summaryOf(this.prog.resolve(c, d.file))) return false;
     }

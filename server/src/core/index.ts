@@ -4,7 +4,6 @@
  * same wasm loaded by the page) and returns an AnalysisHost (see host.ts).
  */
 import type { Language } from 'web-tree-sitter';
-import type { AnalysisHost } from './host';
 import { Workspace, type HostOptions } from './workspace';
 
 export function createAnalysisHost(language: Language, options?: HostOptions): Workspace {

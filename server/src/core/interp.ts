@@ -10,7 +10,7 @@
  * few iterations per loop and per backward goto, and a step budget per run.
  */
 import type { Catalogue, LockToken, Outcome, Primitive } from '../catalogue';
-import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS, PREDICATES, lockArgument } from '../catalogue';
+import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS, PREDICATES, lockArgument, MM_LOCK_TOKENS } from '../catalogue';
 import type { Expr, FunctionIR, Stmt } from './ir';
 
 export const STATE_BUDGET = 64;
@@ -62,7 +62,7 @@ export function stateKey(s: State): string {
 }
 
 /** The mm locks every rule is about: states differing in them never merge. */
-export const MM_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write', 'fault']);
+export const MM_LOCKS = MM_LOCK_TOKENS;
 
 /**
  * Keys of a state's lock situation, as numbers: each lock name gets a base-5

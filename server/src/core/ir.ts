@@ -2,7 +2,7 @@
  * The per-function intermediate form the analysis interprets: statements and
  * expressions reduced to what matters for locks (calls, assignments, branches,
  * returns, jumps). Built from a tree-sitter node in one cursor walk; plain data
- * (structured-clonable, so workers can build it), offsets relative to the
+ * (structured-clonable), offsets relative to the
  * function's declaration start.
  */
 import type { Node as TSNode, TreeCursor } from 'web-tree-sitter';

@@ -181,16 +181,6 @@ function newIR(text: string, norm: Normalized, b: BodySpan, fnText: string, reus
   return ir;
 }
 
-/**
- * Interpreted whatever its callees turn out to do: calls a lock primitive, writes a
- * VMA field, or uses a guard. (The analysis also interprets callers of functions
- * with a lock effect; those are found only as summaries come in.)
- */
-export function hasOwnLockEffect(fn: FnDef, isPrimitive: (name: string) => boolean): boolean {
-  const ir = fn.ir;
-  return ir.writesVmaField || fn.scopedGuards.length > 0 || ir.callees.includes('guard') || ir.callees.some(isPrimitive);
-}
-
 /** Parameter names, once per IR (a re-parse after an edit elsewhere in the file reuses them). */
 const PARAMS = new WeakMap<FunctionIR, string[]>();
 function paramsOf(ir: FunctionIR, normText: string, b: BodySpan): string[] {
@@ -262,7 +252,7 @@ export function paramNames(head: string): string[] {
     if (fp) return fp[1]!;
     const m = /(\w+)\s*(\[[^\]]*\]\s*)*$/.exec(t);
     return m && /[\s*]/.test(t) ? m[1]! : '';
-  }).filter((_, i, a) => !(a.length === 1 && a[0] === ''));
+  }).filter((_, _i, a) => !(a.length === 1 && a[0] === ''));
 }
 
 const OPS_RE = /\bstruct\s+(vm_operations_struct|file_operations)\s+(\w+)(?:\s*\[\s*\w*\s*\])?\s*=\s*\{/g;

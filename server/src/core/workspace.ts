@@ -7,7 +7,7 @@
 import type { Language, Tree } from 'web-tree-sitter';
 import { Parser } from 'web-tree-sitter';
 import { catalogueFor, allPrimitiveNames, classifyFallback, type Catalogue } from '../catalogue';
-import { Analysis, AnalysisMemo, currentLine, type Def, type FileInput, type RuleFinding } from './analysis';
+import { Analysis, AnalysisMemo, currentLine, type Ctx, type Def, type FileInput, type Program, type RuleFinding } from './analysis';
 import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint, TextEdit } from './host';
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
@@ -91,17 +91,10 @@ export class Workspace implements AnalysisHost {
   }
 
   setFile(path: string, text: string): void {
-    const old = this.fileMap.get(path);
-    old?.tree?.delete();
-    const skip = skipReasonFor(path, text);
-    const st: FileState = { text, starts: lineStarts(text) };
-    if (skip) st.skip = skip;
-    else {
+    this.putFile(path, text, (st) => {
       const out = parseText(this.getParser(), text, null, this.irReuse);
       st.parsed = out; st.tree = out.tree; st.normText = out.normText;
-    }
-    this.fileMap.set(path, st);
-    this.invalidate(path);
+    });
   }
 
   /**
@@ -110,12 +103,15 @@ export class Workspace implements AnalysisHost {
    * file later (`setFile`) re-uses its functions and their analyses.
    */
   indexFile(path: string, text: string): void {
-    const old = this.fileMap.get(path);
-    old?.tree?.delete();
-    const skip = skipReasonFor(path, text);
+    this.putFile(path, text, (st) => { st.parsed = parseLight(text, this.irReuse); });
+  }
+
+  /** Replaces a file's state: kept out with a reason, or parsed by `parse`. */
+  private putFile(path: string, text: string, parse: (st: FileState) => void): void {
+    this.fileMap.get(path)?.tree?.delete();
     const st: FileState = { text, starts: lineStarts(text), tree: null };
-    if (skip) st.skip = skip;
-    else st.parsed = parseLight(text, this.irReuse);
+    const skip = skipReasonFor(path, text);
+    if (skip) st.skip = skip; else parse(st);
     this.fileMap.set(path, st);
     this.invalidate(path);
   }
@@ -343,8 +339,9 @@ export class Workspace implements AnalysisHost {
       const s = position(st.starts, fn.nameOffset);
       const e = position(st.starts, fn.nameOffset + fn.name.length);
       const d = a.prog.byName.get(fn.name)?.find((x) => x.file === path && x.fn.declStart === fn.declStart);
-      const entry = d ? this.entryOf(d) : [];
-      const summary = entry.length && entry.some((x) => x.locks.length) ? this.entrySummary(d!, entry) : '';
+      const ctxs = d ? a.resultOf(d)?.contexts ?? [] : [];
+      const entry = entryOfContexts(ctxs, a.prog);
+      const summary = entry.length && entry.some((x) => x.locks.length) ? entrySummary(ctxs, entry) : '';
       const ds = position(st.starts, fn.declStart), de = position(st.starts, fn.bodyEnd);
       out.push({
         name: fn.name, line: s.line, column: s.column, endLine: e.line, endColumn: e.column,
@@ -355,41 +352,11 @@ export class Workspace implements AnalysisHost {
     return out;
   }
 
-  /** `vma_read · mmap_read (fallback)`: the contexts' lock sets; mmap_read is the fallback when the
-   * function is also entered under the VMA lock and this context has FAULT_FLAG_VMA_LOCK clear
-   * (the fault retried under mmap_lock after the VMA-locked attempt gave up). */
-  private entrySummary(d: Def, entry: { locks: LockName[] }[]): string {
-    const ctxs = this.ensure().resultOf(d)?.contexts ?? [];
-    const underVma = ctxs.some((c) => !c.root && (c.locks.vma_read ?? 0) > 0);
-    const fallbackSets = new Set(ctxs.filter((c) => !c.root && c.flag === 2 && !(c.locks.vma_read ?? 0)).map((c) => publicLocks(c.locks).join('+')));
-    return [...new Set(entry.map((x) => {
-      const k = x.locks.join('+') || 'none';
-      return underVma && x.locks.includes('mmap_read') && fallbackSets.has(x.locks.join('+')) ? `${k} (fallback)` : k;
-    }))].join(' · ');
+  private entryOf(d: Def): { locks: LockName[]; via: CallSite[] }[] {
+    const a = this.ensure();
+    return entryOfContexts(a.resultOf(d)?.contexts ?? [], a.prog);
   }
 
-  private entryOf(d: Def): { locks: LockName[]; via: CallSite[] }[] {
-    const r = this.ensure().resultOf(d);
-    if (!r) return [];
-    const seen = new Set<string>();
-    const out: { locks: LockName[]; via: CallSite[] }[] = [];
-    // Known contexts, and contexts handed down by callers that took a lock themselves; then, when the
-    // path to them rests on a guess (a callee outcome not tied to a test), those that still hold a lock.
-    const prog = this.ensure().prog;
-    const ordered = [...r.contexts].sort((a, b) => Number(!!a.imprecise) - Number(!!b.imprecise));
-    for (const c of ordered) {
-      const anyLock = Object.values(c.locks).some((n) => (n as number) > 0);
-      if (c.root || (!c.known && !anyLock) || (c.imprecise && !anyLock)) continue;
-      // a guess that holds mmap_lock in both modes is an artefact of joined paths, not a context
-      if (c.imprecise && (c.locks.mmap_read ?? 0) > 0 && (c.locks.mmap_write ?? 0) > 0) continue;
-      const locks = publicLocks(c.locks);
-      const k = locks.join();
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push({ locks, via: c.via.map((v) => ({ function: v.function, file: v.file, line: currentLine(prog, v) })) });
-    }
-    return out;
-  }
 
   profile(path: string, functionName: string): FunctionProfile | null {
     const d = this.defAt(path, functionName);
@@ -586,3 +553,35 @@ function label(s: LockName[]): string {
   return `⟨${s.join(', ')}⟩`;
 }
 
+/** `vma_read · mmap_read (fallback)`: the contexts' lock sets; mmap_read is the fallback when the
+ * function is also entered under the VMA lock and this context has FAULT_FLAG_VMA_LOCK clear
+ * (the fault retried under mmap_lock after the VMA-locked attempt gave up). */
+function entrySummary(ctxs: Ctx[], entry: { locks: LockName[] }[]): string {
+  const underVma = ctxs.some((c) => !c.root && (c.locks.vma_read ?? 0) > 0);
+  const fallbackSets = new Set(ctxs.filter((c) => !c.root && c.flag === 2 && !(c.locks.vma_read ?? 0)).map((c) => publicLocks(c.locks).join('+')));
+  return [...new Set(entry.map((x) => {
+    const k = x.locks.join('+') || 'none';
+    return underVma && x.locks.includes('mmap_read') && fallbackSets.has(x.locks.join('+')) ? `${k} (fallback)` : k;
+  }))].join(' · ');
+}
+
+/** The entry contexts worth showing: known contexts, and contexts handed down by callers that took a
+ * lock themselves; then, when the path to them rests on a guess (a callee outcome not tied to a
+ * test), those that still hold a lock. */
+function entryOfContexts(contexts: Ctx[], prog: Program): { locks: LockName[]; via: CallSite[] }[] {
+  const seen = new Set<string>();
+  const out: { locks: LockName[]; via: CallSite[] }[] = [];
+  const ordered = [...contexts].sort((a, b) => Number(!!a.imprecise) - Number(!!b.imprecise));
+  for (const c of ordered) {
+    const anyLock = Object.values(c.locks).some((n) => (n as number) > 0);
+    if (c.root || (!c.known && !anyLock) || (c.imprecise && !anyLock)) continue;
+    // a guess that holds mmap_lock in both modes is an artefact of joined paths, not a context
+    if (c.imprecise && (c.locks.mmap_read ?? 0) > 0 && (c.locks.mmap_write ?? 0) > 0) continue;
+    const locks = publicLocks(c.locks);
+    const k = locks.join();
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ locks, via: c.via.map((v) => ({ function: v.function, file: v.file, line: currentLine(prog, v) })) });
+  }
+  return out;
+}
