@@ -379,19 +379,19 @@ function isTransparent(r: RunResult): boolean {
 const TRANSPARENT = new WeakMap<RunResult, boolean>();
 
 /**
- * A run under the unknown entry that never touches an mm lock: no mm lock taken,
- * released or asserted, no fault lock dropped, no FAULT_FLAG_VMA_LOCK or
- * vma_is_anonymous() test, nothing a rule judges against the entry (sleeps, VMA
- * writes, anon_vma setup, blocking mmap_lock, lookups under RCU, fallbacks). Its
- * run under a known context (without parameter values) is this run with the
- * context's locks, flag, sites, imprecision and anon fact added to every state:
- * `rebase` builds that instead of interpreting the body again (about a third of
- * all runs on mm/). The dump comparison in the lazy-parse tests keeps this exact.
+ * A run under the unknown entry that never touches an mm lock: no call the
+ * catalogue's `dependsOnMmLocks` names, no VMA field write or use after a drop,
+ * and no state holding an mm lock, a FAULT_FLAG_VMA_LOCK fact (a test of it splits
+ * the flag), a vma_is_anonymous() fact or a dropped fault lock. Its run under a
+ * known context (without parameter values) is this run with the context's locks,
+ * flag, sites, imprecision and anon fact added to every state: `rebase` builds
+ * that instead of interpreting the body again (about a third of all runs on mm/).
+ * test/unit/core-rebase.test.ts compares the two on fixtures and a real tree.
  */
-export function isMmNeutral(r: RunResult, text: string): boolean {
+export function isMmNeutral(r: RunResult): boolean {
   const memo = MM_NEUTRAL.get(r);
   if (memo !== undefined) return memo;
-  const v = !r.gaveUp && !/FAULT_FLAG_VMA_LOCK|vma_is_anonymous/.test(text) && r.events.every((e) => {
+  const v = !r.gaveUp && r.events.every((e) => {
     if (e.k === 'field' || e.k === 'use') return false;
     if (e.k === 'ret') return neutralState(e.state);
     if (e.prim && dependsOnMmLocks(e.prim)) return false;
@@ -877,7 +877,7 @@ export class Analysis {
     const root = this.runFor(d, this.rootForRun(d));
     if (ctx.root) return { result: root, transparent: false };
     if (isTransparent(root)) return { result: root, transparent: true };
-    if ((!ctx.params || !Object.keys(ctx.params).length) && !Object.keys(this.rootForRun(d).locks).length && isMmNeutral(root, d.fn.ir.text)) return { result: rebase(root, ctx), transparent: false };
+    if ((!ctx.params || !Object.keys(ctx.params).length) && !Object.keys(this.rootForRun(d).locks).length && isMmNeutral(root)) return { result: rebase(root, ctx), transparent: false };
     return { result: this.runFor(d, ctx), transparent: false };
   }
 
