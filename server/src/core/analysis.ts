@@ -619,6 +619,8 @@ export class Analysis {
     const removed: Def[] = [];
     const names = new Set<string>();
     for (const c of changes) {
+      // (witness-chain lines of the old version: a cached entry would keep the old file's texts alive)
+      for (const d of this.prog.defsOf(c.path)) this.siteCache.delete(d);
       const r = this.prog.setFile(c.path, c.input);
       for (const d of r.removed) { removed.push(d); names.add(d.fn.name); }
       for (const d of r.added) { touched.add(d); names.add(d.fn.name); }

@@ -6,6 +6,7 @@
  * function's declaration start.
  */
 import type { Node as TSNode, TreeCursor } from 'web-tree-sitter';
+import { intern } from './intern';
 
 export type Expr =
   | { k: 'call'; name: string; member: boolean; args: Expr[]; at: number; end: number; argAt: number; argEnd: number; fn?: Expr }
@@ -203,14 +204,14 @@ export class IRBuilder {
       case 'goto_statement': {
         const at = this.rel(cur.startIndex);
         let l = '';
-        this.each(cur, (ct) => { if (ct === 'statement_identifier') l = cur.nodeText; });
+        this.each(cur, (ct) => { if (ct === 'statement_identifier') l = intern(cur.nodeText); });
         return { k: 'goto', l, at };
       }
       case 'labeled_statement': {
         let l = '';
         let s: Stmt | null = null;
         this.each(cur, (ct, f) => {
-          if (f === 'label' || ct === 'statement_identifier') l = cur.nodeText;
+          if (f === 'label' || ct === 'statement_identifier') l = intern(cur.nodeText);
           else if (ct !== ':') s = this.stmt(cur);
         });
         return { k: 'label', l, s };
@@ -291,7 +292,7 @@ export class IRBuilder {
     const at = this.rel(cur.startIndex), end = this.rel(cur.endIndex);
     switch (t) {
       case 'identifier': {
-        const n = cur.nodeText;
+        const n = intern(cur.nodeText);
         if (n === 'NULL' || n === 'false') return { k: 'lit', v: LZ, at, end };
         if (n === 'true') return { k: 'lit', v: LN, at, end };
         if (n === 'VM_FAULT_RETRY') return { k: 'lit', v: LR, at, end };
@@ -323,11 +324,11 @@ export class IRBuilder {
         let argAt = end, argEnd = end;
         this.each(cur, (ct, f) => {
           if (f === 'function') {
-            if (ct === 'identifier') name = cur.nodeText;
+            if (ct === 'identifier') name = intern(cur.nodeText);
             else if (ct === 'field_expression') {
               member = true;
               // `vma->vm_ops->fault(vmf)`: the member name
-              this.each(cur, (ft, ff) => { if (ff === 'field') name = cur.nodeText; void ft; });
+              this.each(cur, (ft, ff) => { if (ff === 'field') name = intern(cur.nodeText); void ft; });
               fnE = this.expr(cur);
             } else if (ct === 'call_expression') {
               // guard(cls)(args)
@@ -359,7 +360,7 @@ export class IRBuilder {
       }
       case 'field_expression': {
         let base: Expr | null = null, f = '', dot = false;
-        this.each(cur, (ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = cur.nodeText; else if (ct === '.') dot = true; });
+        this.each(cur, (ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = intern(cur.nodeText); else if (ct === '.') dot = true; });
         return dot ? { k: 'field', base: base ?? this.unknown(at), f, at, end, dot } : { k: 'field', base: base ?? this.unknown(at), f, at, end };
       }
       case 'unary_expression': case 'pointer_expression': {

@@ -15,6 +15,7 @@
  *   whole when every branch is balanced and they sit between statements (tree-sitter
  *   then gives preproc_if nodes, analysed as both branches), else the first branch is kept.
  */
+import { intern } from './intern';
 
 export interface Contract {
   /** Offset of the annotation. */
@@ -340,7 +341,7 @@ export function normalize(src: string): Normalized {
       const close = matchParen(view, after);
       if (close > 0) {
         const kind = CONTRACT_KIND[word];
-        if (kind) contracts.push({ offset: i, kind, arg: kept.slice(after + 1, close).trim() });
+        if (kind) contracts.push({ offset: i, kind, arg: intern(kept.slice(after + 1, close).trim()) });
         ed.blank(i, close + 1);
         i = close + 1;
         continue;
@@ -363,7 +364,7 @@ export function normalize(src: string): Normalized {
       const close = matchParen(view, after);
       if (close > 0) {
         const args = splitArgs(view, after, close);
-        const cls = kept.slice(args[0]!.start, args[0]!.end).trim();
+        const cls = intern(kept.slice(args[0]!.start, args[0]!.end).trim());
         ed.put(i, 'if' + ' '.repeat(j - i - 2));
         if (word === 'scoped_cond_guard' && args.length >= 2) ed.blank(args[1]!.start - 1, args[1]!.end); // the failure action
         scopedGuards.push({ offset: i, cls });
@@ -407,7 +408,7 @@ export function normalize(src: string): Normalized {
         if (word.startsWith('DEFINE_GUARD') || word.startsWith('DEFINE_LOCK_GUARD')) {
           const args = splitArgs(view, after, close).map((a) => kept.slice(a.start, a.end).trim());
           const callee = (s: string | undefined) => /^(\w+)\s*\(/.exec(s ?? '')?.[1] ?? '';
-          if (args.length >= 4) guardClasses.push({ name: args[0]!, lockCall: callee(args[2]), unlockCall: callee(args[3]) });
+          if (args.length >= 4) guardClasses.push({ name: intern(args[0]!), lockCall: intern(callee(args[2])), unlockCall: intern(callee(args[3])) });
         }
         let end = close + 1;
         const semi = skipSpace(view, end);
@@ -505,7 +506,7 @@ function functionHead(code: string, from: number, brace: number): Omit<BodySpan,
   while (e >= from && /\s/.test(code[e]!)) e--;
   let s = e;
   while (s >= from && isIdChar(code.charCodeAt(s))) s--;
-  const name = code.slice(s + 1, e + 1);
+  const name = intern(code.slice(s + 1, e + 1));
   if (!name || NOT_FUNCTIONS.has(name) || !isIdStart(name.charCodeAt(0))) return null;
   const head = code.slice(from, s + 1);
   if (/[=]/.test(head)) return null;

@@ -12,6 +12,7 @@
  * parses only about a third of its text.
  */
 import type { Node as TSNode, Parser, Tree } from 'web-tree-sitter';
+import { detach, intern } from './intern';
 import { IRBuilder, type FunctionIR } from './ir';
 import { codeView, findBodies, isDirectiveLine, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
 
@@ -176,7 +177,7 @@ function newIR(text: string, norm: Normalized, b: BodySpan, fnText: string, reus
     callees: [...new Set(calls.map((c) => c[0]))], callSites: calls,
     writesVmaField: VMA_FIELD_WRITE.test(normBody), hasError: false,
   };
-  if (normBody !== bodyText) ir.normBody = normBody;
+  if (normBody !== bodyText) ir.normBody = detach(normBody);
   reuse?.set(irKey(b.name, fnText), ir);
   return ir;
 }
@@ -211,8 +212,8 @@ export function scanCalls(code: string, from: number, to: number, base: number):
   const out: [string, number][] = [];
   CALL_RE.lastIndex = from;
   for (let m = CALL_RE.exec(code); m && m.index < to; m = CALL_RE.exec(code)) {
-    const name = m[1]!;
     const at = m.index;
+    const name = intern(m[1]!);
     if (NOT_CALLS.has(name)) continue;
     let k = at - 1;
     while (k >= from && (code.charCodeAt(k) === 32 || code.charCodeAt(k) === 9 || code.charCodeAt(k) === 10)) k--;
@@ -249,9 +250,9 @@ export function paramNames(head: string): string[] {
     const t = p.replace(/\/\*.*?\*\//g, ' ').trim();
     if (t === 'void' || t === '...' || !t) return '';
     const fp = /\(\s*\*\s*(\w+)\s*\)/.exec(t);
-    if (fp) return fp[1]!;
+    if (fp) return intern(fp[1]!);
     const m = /(\w+)\s*(\[[^\]]*\]\s*)*$/.exec(t);
-    return m && /[\s*]/.test(t) ? m[1]! : '';
+    return m && /[\s*]/.test(t) ? intern(m[1]!) : '';
   }).filter((_, _i, a) => !(a.length === 1 && a[0] === ''));
 }
 
@@ -273,7 +274,7 @@ export function opsTables(normText: string, codeOfText?: string): OpsEntry[] {
     const re = /\.\s*(\w+)\s*=\s*&?\s*(\w+)/g;
     for (let e = re.exec(body); e; e = re.exec(body)) {
       if (e[2] === 'NULL') continue;
-      entries.push({ struct: m[1]!, table: m[2]!, member: e[1]!, fn: e[2]!, offset: open + e.index, hasMapPages: false });
+      entries.push({ struct: intern(m[1]!), table: intern(m[2]!), member: intern(e[1]!), fn: intern(e[2]!), offset: open + e.index, hasMapPages: false });
     }
     const hasMapPages = entries.some((x) => x.member === 'map_pages');
     for (const x of entries) { x.hasMapPages = hasMapPages; out.push(x); }
