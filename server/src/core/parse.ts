@@ -78,9 +78,9 @@ export function parseText(parser: Parser, text: string, oldTree?: Tree | null, r
 }
 
 /** Everything but the IR bodies, without tree-sitter; `materializeBody` builds a body when needed. */
-export function parseLight(text: string, reuse?: IRReuse, normalized?: Normalized): ParsedFile & { normText: string } {
-  const norm = normalized ?? normalize(text);
-  return { ...extract(text, norm, reuse, null), normText: norm.text };
+export function parseLight(text: string, reuse?: IRReuse, normalized?: Normalized): ParsedFile {
+  // (the normalised text is not kept: it is as large as the file, and no tree refers to it)
+  return extract(text, normalized ?? normalize(text), reuse, null);
 }
 
 /**
