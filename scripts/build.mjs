@@ -35,6 +35,7 @@ const nodeEntries = [
   ['client/src/extension.ts', 'dist/client.js', ['vscode']],
   ['server/src/lsp/main.ts', 'dist/server.js', []],
   ['server/src/cli/main.ts', 'dist/cli.js', []],
+  ['server/src/node/body-worker.ts', 'dist/body-worker.js', []],
 ];
 const browserEntries = [
   ['media/src/sim-worker.ts', 'dist/media/sim-worker.js'],

@@ -33,7 +33,7 @@ test('the .vsix contains exactly what the extension needs, and its server runs f
       'dist/client.js', 'dist/server.js', 'dist/cli.js', 'dist/tree-sitter.wasm', 'dist/tree-sitter-c.wasm',
       'syntaxes/mm-locks.injection.tmLanguage.json',
       ...fs.readdirSync(path.join(root, 'docs', 'rules')).filter((f) => f.endsWith('.md')).map((f) => `docs/rules/${f}`),
-      ...['dist/media/panel.js', 'dist/media/sim-worker.js', 'dist/parse-worker.js'].filter((f) => fs.existsSync(path.join(root, f))),
+      ...['dist/media/panel.js', 'dist/media/sim-worker.js', 'dist/body-worker.js'].filter((f) => fs.existsSync(path.join(root, f))),
     ];
     for (const f of required) assert.ok(files.includes(f), `${f} is in the .vsix (has: ${files.join(', ')})`);
     const allowed = /^(package\.json|readme\.md|LICENSE\.txt|dist\/[\w.-]+\.(js|wasm)|dist\/media\/[\w.-]+\.(js|css)|syntaxes\/[\w.-]+\.json|docs\/rules\/[a-z0-9-]+\.md)$/;

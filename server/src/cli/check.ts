@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const top = findKernelTop(args.paths[0]!);
   const progress = new Progress();
-  const { host, analysed } = await loadFiles(files, { kernelVersion: args.version, makefile: top?.makefile, progress });
+  const { host, analysed, prefetch } = await loadFiles(files, { kernelVersion: args.version, makefile: top?.makefile, progress, prefetch: true });
   if (!analysed) {
     progress.done();
     process.stderr.write(`mm-lock-lens check: nothing to analyse under ${args.paths.join(' ')} (no readable .c or .h file)\n`);
@@ -52,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   if (kv.note) process.stderr.write(`mm-lock-lens: ${kv.note}\n`);
   progress.update(`mm-lock-lens: analysing ${analysed} files`);
   const findings = host.allFindings();
+  void prefetch?.close();
   progress.done();
   const ms = Date.now() - t0;
   const stats = { files: analysed, functions: host.functionCount(), ms };

@@ -75,12 +75,13 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const progress = new Progress();
-  const { host } = await loadFiles(scope.files, { kernelVersion: args.version, makefile: scope.makefile, progress });
+  const { host, prefetch } = await loadFiles(scope.files, { kernelVersion: args.version, makefile: scope.makefile, progress, prefetch: true });
   const kv = host.kernelVersion();
   if (kv.note) process.stderr.write(`mm-lock-lens: ${kv.note}\n`);
   const reason = host.skipReason(args.file);
   if (reason) { progress.done(); process.stderr.write(`mm-lock-lens context: ${args.file}: ${reason}\n`); return 2; }
   const p = host.profile(args.file, args.fn);
+  void prefetch?.close();
   progress.done();
   if (!p) {
     process.stderr.write(`mm-lock-lens context: no function '${args.fn}' defined in ${args.file}\n`);

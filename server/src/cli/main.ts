@@ -11,6 +11,8 @@ commands:
   simulate [--scenario NAME | --config FILE.json | --profile FILE:FUNCTION] [--seed N] [--set KEY=VALUE]... [--format text|json] [--list]
 `;
 
+import { tuneV8 } from '../node/v8-tuning';
+
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
@@ -30,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mm-lock-lens: unknown command '${name}'\n${USAGE}`);
     return 2;
   }
+  // (the analysis' V8 settings; the simulator keeps V8's defaults, its loop gains from inlining)
+  if (name !== 'simulate') tuneV8();
   return (await load())(rest);
 }
 

@@ -360,6 +360,12 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
   return out;
 }
 
+/** Takes a lock or writes a VMA itself (a primitive, a guard, a VMA field write): interpreted whatever its callees do. */
+export function hasOwnLockEffect(fn: FnDef, cat: Catalogue): boolean {
+  const ir = fn.ir;
+  return ir.writesVmaField || fn.scopedGuards.length > 0 || ir.callees.includes('guard') || ir.callees.some((c) => cat.byName.has(c));
+}
+
 function ctxKey(locks: Record<string, number>, flag: number, known: boolean): string {
   const ls = Object.keys(locks).filter((l) => locks[l]).sort().map((l) => `${l}${locks[l]}`).join(',');
   return `${known ? 'K' : 'P'}${flag}:${ls}`;
@@ -544,8 +550,7 @@ export class Analysis {
   }
 
   private computeTrivial(d: Def): boolean {
-    const ir = d.fn.ir;
-    if (ir.writesVmaField || d.fn.scopedGuards.length || ir.callees.includes('guard') || ir.callees.some((c) => this.cat.byName.has(c))) return false;
+    if (hasOwnLockEffect(d.fn, this.cat)) return false;
     for (const c of d.fn.ir.callees) {
       if (this.summaryOf(this.prog.resolve(c, d.file))) return false;
     }

@@ -67,7 +67,14 @@ export interface FunctionIR {
 /** Converts a tree-sitter subtree (a function body) into IR with offsets relative to `base`. */
 export class IRBuilder {
   private err = false;
-  constructor(private readonly src: string, private readonly base: number) {}
+  /**
+   * `wholeFile`: `src` is a whole file's text (an open document's tree), so names are
+   * interned rather than cut from it (a cut name would keep that version of the file alive);
+   * a body parsed alone may be kept alive by its names: it is no larger than its IR.
+   */
+  constructor(private readonly src: string, private readonly base: number, private readonly wholeFile = false) {}
+
+  private name(cur: TreeCursor): string { return this.wholeFile ? intern(cur.nodeText) : cur.nodeText; }
 
   build(body: TSNode): { body: Stmt; hasError: boolean } {
     const cur = body.walk();
@@ -204,14 +211,14 @@ export class IRBuilder {
       case 'goto_statement': {
         const at = this.rel(cur.startIndex);
         let l = '';
-        this.each(cur, (ct) => { if (ct === 'statement_identifier') l = intern(cur.nodeText); });
+        this.each(cur, (ct) => { if (ct === 'statement_identifier') l = this.name(cur); });
         return { k: 'goto', l, at };
       }
       case 'labeled_statement': {
         let l = '';
         let s: Stmt | null = null;
         this.each(cur, (ct, f) => {
-          if (f === 'label' || ct === 'statement_identifier') l = intern(cur.nodeText);
+          if (f === 'label' || ct === 'statement_identifier') l = this.name(cur);
           else if (ct !== ':') s = this.stmt(cur);
         });
         return { k: 'label', l, s };
@@ -292,7 +299,7 @@ export class IRBuilder {
     const at = this.rel(cur.startIndex), end = this.rel(cur.endIndex);
     switch (t) {
       case 'identifier': {
-        const n = intern(cur.nodeText);
+        const n = this.name(cur);
         if (n === 'NULL' || n === 'false') return { k: 'lit', v: LZ, at, end };
         if (n === 'true') return { k: 'lit', v: LN, at, end };
         if (n === 'VM_FAULT_RETRY') return { k: 'lit', v: LR, at, end };
@@ -324,11 +331,11 @@ export class IRBuilder {
         let argAt = end, argEnd = end;
         this.each(cur, (ct, f) => {
           if (f === 'function') {
-            if (ct === 'identifier') name = intern(cur.nodeText);
+            if (ct === 'identifier') name = this.name(cur);
             else if (ct === 'field_expression') {
               member = true;
               // `vma->vm_ops->fault(vmf)`: the member name
-              this.each(cur, (ft, ff) => { if (ff === 'field') name = intern(cur.nodeText); void ft; });
+              this.each(cur, (ft, ff) => { if (ff === 'field') name = this.name(cur); void ft; });
               fnE = this.expr(cur);
             } else if (ct === 'call_expression') {
               // guard(cls)(args)
@@ -360,7 +367,7 @@ export class IRBuilder {
       }
       case 'field_expression': {
         let base: Expr | null = null, f = '', dot = false;
-        this.each(cur, (ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = intern(cur.nodeText); else if (ct === '.') dot = true; });
+        this.each(cur, (ct, ff) => { if (ff === 'argument') base = this.expr(cur); else if (ff === 'field') f = this.name(cur); else if (ct === '.') dot = true; });
         return dot ? { k: 'field', base: base ?? this.unknown(at), f, at, end, dot } : { k: 'field', base: base ?? this.unknown(at), f, at, end };
       }
       case 'unary_expression': case 'pointer_expression': {

@@ -83,23 +83,33 @@ export function parseLight(text: string, reuse?: IRReuse, normalized?: Normalize
   return extract(text, normalized ?? normalize(text), reuse, null);
 }
 
+/** A function body as IR, and whether it had syntax errors. */
+export interface BuiltBody { body: NonNullable<FunctionIR['body']>; hasError: boolean }
+
 /**
  * Builds `ir.body` (once) by parsing the function alone: its normalised body behind a
  * neutral head of the same length, so offsets stay relative to the declaration start.
+ * `ahead` is a body built elsewhere from the same text (see BodySource in workspace.ts).
  */
-export function materializeBody(parser: Parser, ir: FunctionIR): FunctionIR & { body: NonNullable<FunctionIR['body']> } {
+export function materializeBody(parser: Parser, ir: FunctionIR, ahead?: BuiltBody): FunctionIR & { body: NonNullable<FunctionIR['body']> } {
   if (!ir.body) {
-    const built = parseAlone(parser, ir.normBody ?? ir.text.slice(ir.bodyAt), ir.bodyAt);
+    const built = ahead ?? parseAlone(parser, bodySource(ir), ir.bodyAt);
     ir.body = built.body;
     ir.hasError = built.hasError;
-    delete ir.normBody;
+    ir.normBody = undefined;
   }
   return ir as FunctionIR & { body: NonNullable<FunctionIR['body']> };
 }
 
+/** The text `materializeBody` parses: the normalised body. */
+export function bodySource(ir: FunctionIR): string {
+  return ir.normBody ?? ir.text.slice(ir.bodyAt);
+}
+
 const NEUTRAL_HEAD = 'void __f(void)';
 
-function parseAlone(parser: Parser, bodyText: string, bodyAt: number): { body: NonNullable<FunctionIR['body']>; hasError: boolean } {
+/** The IR of a body text (from `bodySource`) whose `{` is at `bodyAt` from the declaration start. */
+export function parseAlone(parser: Parser, bodyText: string, bodyAt: number): BuiltBody {
   const head = bodyAt >= NEUTRAL_HEAD.length ? NEUTRAL_HEAD + ' '.repeat(bodyAt - NEUTRAL_HEAD.length) : NEUTRAL_HEAD;
   const src = head + bodyText;
   const t = parser.parse(src);
@@ -125,10 +135,10 @@ function buildFromTree(parser: Parser, tree: Tree | null, normText: string, ir: 
     node = node.parent;
   }
   if (node) {
-    const built = new IRBuilder(normText, b.declStart).build(node);
+    const built = new IRBuilder(normText, b.declStart, true).build(node);
     ir.body = built.body;
     ir.hasError = built.hasError;
-    delete ir.normBody;
+    ir.normBody = undefined;
   } else {
     // Error recovery broke this function: parse the body alone.
     materializeBody(parser, ir);
@@ -174,10 +184,11 @@ function newIR(text: string, norm: Normalized, b: BodySpan, fnText: string, reus
   const calls = scanCalls(norm.code, b.bodyStart, b.bodyEnd, b.declStart);
   const ir: FunctionIR = {
     name: b.name, text: fnText, bodyAt: b.bodyStart - b.declStart,
+    // (every IR has every field from the start, body and normBody too: one object shape for all)
+    body: undefined, normBody: normBody !== bodyText ? detach(normBody) : undefined,
     callees: [...new Set(calls.map((c) => c[0]))], callSites: calls,
     writesVmaField: VMA_FIELD_WRITE.test(normBody), hasError: false,
   };
-  if (normBody !== bodyText) ir.normBody = detach(normBody);
   reuse?.set(irKey(b.name, fnText), ir);
   return ir;
 }

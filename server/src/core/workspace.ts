@@ -7,12 +7,12 @@
 import type { Language, Tree } from 'web-tree-sitter';
 import { Parser } from 'web-tree-sitter';
 import { catalogueFor, allPrimitiveNames, classifyFallback, type Catalogue } from '../catalogue';
-import { Analysis, AnalysisMemo, currentLine, type Ctx, type Def, type FileInput, type Program, type RuleFinding } from './analysis';
+import { Analysis, AnalysisMemo, currentLine, hasOwnLockEffect, type Ctx, type Def, type FileInput, type Program, type RuleFinding } from './analysis';
 import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint, TextEdit } from './host';
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
 import { normalize } from './normalize';
-import { lineStarts, materializeBody, parseLight, parseText, position, type ParsedFile } from './parse';
+import { lineStarts, materializeBody, parseLight, parseText, position, type BuiltBody, type ParsedFile } from './parse';
 import type { CallSite, FallbackPoint, Finding, FunctionProfile, LockEvent, LockName, RelatedLocation } from './types';
 import { chooseVersion } from './version';
 
@@ -31,6 +31,19 @@ interface FileState {
 
 export interface HostOptions {
   kernelVersion?: string;
+  /** Builds bodies ahead of the analysis (the Node layer runs one on a worker thread). */
+  bodies?: BodySource;
+}
+
+/**
+ * Builds function bodies ahead, elsewhere (another thread): `indexFile` names the
+ * functions the analysis will surely interpret (`want`), and the analysis takes a
+ * body from here (`take`) before it parses one itself. A body not ready when taken
+ * is parsed here, and the source should then skip it.
+ */
+export interface BodySource {
+  want(ir: FunctionIR): void;
+  take(ir: FunctionIR): BuiltBody | undefined;
 }
 
 const PUBLIC_LOCKS = new Set<string>(['mmap_read', 'mmap_write', 'vma_read', 'vma_write', 'rcu', 'ptl', 'anon_vma_read', 'anon_vma_write', 'i_mmap_read', 'i_mmap_write', 'hugetlb_vma_read', 'hugetlb_vma_write']);
@@ -64,8 +77,11 @@ export class Workspace implements AnalysisHost {
   private analysis: Analysis | null = null;
   private findingsByFile = new Map<string, Finding[]>();
 
+  private readonly bodies: BodySource | undefined;
+
   constructor(private readonly language: Language, options: HostOptions = {}) {
     this.versionSetting = options.kernelVersion;
+    this.bodies = options.bodies;
   }
 
   // ---------------- configuration ----------------
@@ -103,7 +119,13 @@ export class Workspace implements AnalysisHost {
    * file later (`setFile`) re-uses its functions and their analyses.
    */
   indexFile(path: string, text: string): void {
-    this.putFile(path, text, (st) => { st.parsed = parseLight(text, this.irReuse); });
+    this.putFile(path, text, (st) => {
+      st.parsed = parseLight(text, this.irReuse);
+      if (this.bodies) {
+        const cat = this.cat();
+        for (const fn of st.parsed.fns) if (!fn.ir.body && hasOwnLockEffect(fn, cat)) this.bodies.want(fn.ir);
+      }
+    });
   }
 
   /** Replaces a file's state: kept out with a reason, or parsed by `parse`. */
@@ -211,7 +233,7 @@ export class Workspace implements AnalysisHost {
     if (!this.analysis || this.analysisVersion !== version) {
       // first use, or another kernel version: build from scratch (runs are memoised per version)
       const memo = this.memo.version === String(catalogueFor(version).version) ? this.memo : (this.memo = new AnalysisMemo());
-      this.analysis = new Analysis(catalogueFor(version), memo, (ir) => materializeBody(this.getParser(), ir));
+      this.analysis = new Analysis(catalogueFor(version), memo, (ir) => materializeBody(this.getParser(), ir, ir.body ? undefined : this.bodies?.take(ir)));
       this.analysisVersion = version;
       this.pending = new Set(this.fileMap.keys());
     }

@@ -4,8 +4,12 @@
  */
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createAnalysisHost } from '../core/index';
+import { BodyPrefetch } from '../node/body-prefetch';
 import { loadCLanguage } from '../node/tree-sitter';
+import { tuneV8 } from '../node/v8-tuning';
 import { startServer } from './server';
+
+tuneV8();
 
 const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
 
@@ -13,4 +17,10 @@ const connection = createConnection(ProposedFeatures.all, process.stdin, process
 process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e.stack ?? e.message}`));
 process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 
-startServer(connection, async () => createAnalysisHost(await loadCLanguage()));
+// The first indexing builds the bodies of lock-taking functions on a worker thread
+// while it reads the files (see node/body-prefetch.ts); later edits build their own.
+let prefetch: BodyPrefetch | undefined;
+startServer(connection, async () => {
+  prefetch = BodyPrefetch.start();
+  return createAnalysisHost(await loadCLanguage(), { bodies: prefetch });
+}, () => prefetch?.end());

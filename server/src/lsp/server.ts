@@ -56,7 +56,8 @@ const SEVERITY: Record<Exclude<DiagnosticLevel, 'off'>, DiagnosticSeverity> = {
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
-export function startServer(connection: Connection, createHost: () => Promise<AnalysisHost>): void {
+/** `filesRead` is called once each indexing run has read the workspace's files (before the analysis of them). */
+export function startServer(connection: Connection, createHost: () => Promise<AnalysisHost>, filesRead?: () => void): void {
   let host: AnalysisHost | undefined;
   let hostError: string | undefined;
   let options: InitializationOptions = {};
@@ -415,6 +416,7 @@ export function startServer(connection: Connection, createHost: () => Promise<An
           if (Date.now() - lastYield > 50) { await yieldToEventLoop(); lastYield = Date.now(); }
         }
         const wasCancelled = cancelled();
+        filesRead?.();
         log(`indexing ${wasCancelled ? 'cancelled' : 'done'}: ${status.done}/${files.length} files read and parsed, ${skipped} skipped, ${Date.now() - started} ms`);
         if (!wasCancelled || gen === indexGeneration) {
           progress?.report(100, 'checking');

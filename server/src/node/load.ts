@@ -10,6 +10,7 @@ import { createAnalysisHost, type Workspace } from '../core';
 import type { SourceFile } from './files';
 import { readSource } from './files';
 import { Progress } from './progress';
+import { BodyPrefetch } from './body-prefetch';
 import { loadCLanguage } from './tree-sitter';
 
 export interface LoadOptions {
@@ -17,17 +18,22 @@ export interface LoadOptions {
   makefile?: string;
   progress?: Progress;
   warn?: (line: string) => void;
+  /** Build the bodies of lock-taking functions on a worker thread while reading (see body-prefetch.ts). */
+  prefetch?: boolean;
 }
 
 export interface Loaded {
   host: Workspace;
   analysed: number;
   skipped: number;
+  /** The worker building bodies ahead, when `prefetch` was asked for: close it once the analysis ran. */
+  prefetch?: BodyPrefetch;
 }
 
 export async function loadFiles(files: SourceFile[], opts: LoadOptions = {}): Promise<Loaded> {
   const language = await loadCLanguage();
-  const host = createAnalysisHost(language, { kernelVersion: opts.kernelVersion });
+  const prefetch = opts.prefetch ? BodyPrefetch.start() : undefined;
+  const host = createAnalysisHost(language, { kernelVersion: opts.kernelVersion, bodies: prefetch });
   if (opts.makefile !== undefined) host.setMakefile(opts.makefile);
   const warn = opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`));
   let skipped = 0, analysed = 0;
@@ -38,5 +44,6 @@ export async function loadFiles(files: SourceFile[], opts: LoadOptions = {}): Pr
     analysed++;
     opts.progress?.update(`mm-lock-lens: read ${analysed + skipped}/${files.length} files`);
   }
-  return { host, analysed, skipped };
+  prefetch?.end();
+  return { host, analysed, skipped, prefetch };
 }

@@ -1,0 +1,35 @@
+/**
+ * Worker thread of BodyPrefetch (body-prefetch.ts): builds the IR bodies the main
+ * thread asks for, in the order asked, and posts each back as soon as it is built.
+ * A body the main thread has meanwhile built itself (its flag in `taken` is set)
+ * is skipped.
+ */
+import { workerData, type MessagePort } from 'worker_threads';
+import { Parser } from 'web-tree-sitter';
+import { parseAlone, type BuiltBody } from '../core/parse';
+import { loadCLanguage } from './tree-sitter';
+
+export interface BodyRequest { id: number; text: string; bodyAt: number }
+/** A body built, or (after the `null` request) the last reply. */
+export type BodyReply = ({ id: number } & BuiltBody) | { done: true };
+export interface BodyWorkerData { port: MessagePort; taken: Int32Array }
+
+async function start(): Promise<void> {
+  const { port, taken } = workerData as BodyWorkerData;
+  const language = await loadCLanguage();
+  const parser = new Parser();
+  parser.setLanguage(language);
+  port.on('message', (batch: BodyRequest[] | null) => {
+    // null: no more requests; say so once all before it are answered
+    if (batch === null) { port.postMessage({ done: true } satisfies BodyReply); return; }
+    for (const r of batch) {
+      if (Atomics.load(taken, r.id)) continue;
+      let built: BuiltBody;
+      // (a body that cannot be built here is built, and its failure reported, by the analysis)
+      try { built = parseAlone(parser, r.text, r.bodyAt); } catch { continue; }
+      port.postMessage({ id: r.id, body: built.body, hasError: built.hasError } satisfies BodyReply);
+    }
+  });
+}
+
+void start();

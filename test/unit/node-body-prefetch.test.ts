@@ -1,0 +1,68 @@
+/**
+ * Bodies built ahead on the prefetch worker (server/src/node/body-prefetch.ts) are
+ * the bodies the analysis would build itself, whichever thread builds each one, and
+ * an analysis fed by the worker gives the same results as one without it.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Parser } from 'web-tree-sitter';
+import { createAnalysisHost } from '../../server/src/core';
+import { materializeBody, parseLight } from '../../server/src/core/parse';
+import type { FunctionIR } from '../../server/src/core/ir';
+import { BodyPrefetch } from '../../server/src/node/body-prefetch';
+import { loadCLanguage } from '../../server/src/node/tree-sitter';
+import { listFixtures, repoRoot } from '../support/fixtures';
+
+function sources(): [string, string][] {
+  const dir = join(repoRoot, 'examples');
+  const sample = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.[ch]$/.test(f)).map((f) => join(dir, f));
+  return [...listFixtures(), ...sample].sort().map((p) => [p, readFileSync(p, 'utf8')]);
+}
+
+test('an analysis fed by the prefetch worker equals one that builds every body itself', async () => {
+  const files = sources();
+  const language = await loadCLanguage();
+  for (const version of ['6.1', '6.12']) {
+    const prefetch = BodyPrefetch.start();
+    assert.ok(prefetch, 'the worker script is built next to body-prefetch.js');
+    const fed = createAnalysisHost(language, { kernelVersion: version, bodies: prefetch });
+    const alone = createAnalysisHost(language, { kernelVersion: version });
+    for (const [p, t] of files) { fed.indexFile(p, t); alone.indexFile(p, t); }
+    prefetch.end();
+    await prefetch.whenAnswered(); // every body is on this side before the analysis asks: all must come from the worker
+    assert.deepEqual(fed.allFindings(), alone.allFindings(), `findings (${version})`);
+    for (const [p] of files) {
+      for (const f of alone.functions(p)) assert.deepEqual(fed.profile(p, f.name), alone.profile(p, f.name), `profile of ${f.name} in ${p} (${version})`);
+    }
+    assert.ok(prefetch.stats.requested > 20, `bodies asked for: ${prefetch.stats.requested}`);
+    assert.equal(prefetch.stats.taken, prefetch.stats.requested, 'every body asked for came from the worker');
+    assert.equal(prefetch.stats.builtHere, 0);
+  }
+});
+
+test('a body taken before the worker got to it is built here, and is the same body either way', async () => {
+  const language = await loadCLanguage();
+  const parser = new Parser();
+  parser.setLanguage(language);
+  const irs: FunctionIR[] = sources().flatMap(([, t]) => parseLight(t).fns.map((f) => f.ir));
+  assert.ok(irs.length > 100, `functions: ${irs.length}`);
+  const prefetch = BodyPrefetch.start()!;
+  for (const ir of irs) prefetch.want(ir);
+  prefetch.end();
+  // the first half at once (the worker is still starting: most are built here), the rest once all are answered
+  const half = irs.length >> 1;
+  const got = irs.slice(0, half).map((ir) => prefetch.take(ir));
+  await prefetch.whenAnswered();
+  got.push(...irs.slice(half).map((ir) => prefetch.take(ir)));
+  assert.equal(prefetch.stats.taken + prefetch.stats.builtHere, irs.length);
+  assert.ok(prefetch.stats.builtHere > 0 && prefetch.stats.taken > 0, `both ways used: ${JSON.stringify(prefetch.stats)}`);
+  for (let i = 0; i < irs.length; i++) {
+    const here = materializeBody(parser, { ...irs[i]!, body: undefined });
+    const ahead = got[i];
+    if (ahead) assert.deepEqual({ body: ahead.body, hasError: ahead.hasError }, { body: here.body, hasError: here.hasError }, `body of ${irs[i]!.name}`);
+  }
+  // taking again gives nothing: a body is handed out once
+  assert.equal(prefetch.take(irs[0]!), undefined);
+});
