@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
-import { argValue, held, initialState, MM_LOCKS, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, held, initialState, MM_LOCKS, NO_MISSING, NONE, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -560,7 +560,7 @@ export class Analysis {
   private trivialResult(d: Def): RunResult {
     const events: Event[] = [];
     for (const [name, at] of d.fn.ir.callSites) {
-      events.push({ k: 'call', name, member: false, at, end: at, prim: undefined, callee: this.prog.byName.has(name) ? name : undefined, states: [], missing: [], after: undefined, args: undefined, base: undefined });
+      events.push({ k: 'call', name, member: false, at, end: at, prim: undefined, callee: this.prog.byName.has(name) ? name : undefined, states: NONE, missing: NO_MISSING, after: undefined, args: undefined, base: undefined });
     }
     return { events, returns: [], gaveUp: false };
   }

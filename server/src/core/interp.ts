@@ -175,9 +175,9 @@ export interface RunResult {
 interface Res { s: State; v: number }
 
 /** The empty state list of flows that carry none (never mutated: flows and splits are read, not appended to). */
-const NONE: State[] = Object.freeze([]) as unknown as State[];
+export const NONE: State[] = Object.freeze([]) as unknown as State[];
 /** A call event's `missing` until something is missing. */
-const NO_MISSING: CallEvent['missing'] = Object.freeze([]) as unknown as CallEvent['missing'];
+export const NO_MISSING: CallEvent['missing'] = Object.freeze([]) as unknown as CallEvent['missing'];
 interface Flow { normal: State[]; brk: State[]; cont: State[] }
 
 export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}, vals: Record<string, number> = {}): State {

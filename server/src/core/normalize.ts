@@ -74,6 +74,11 @@ function interesting(word: string): boolean {
 }
 const ENABLED_CONFIGS = /\bCONFIG_(MMU|PER_VMA_LOCK)\b/;
 
+/** `\s` for a char code (a regex literal in a scanning loop is a new object per character). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0xfeff || c === 0x2028 || c === 0x2029 || (c >= 0x2000 && c <= 0x200a) || c === 0x1680 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
 function isIdStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
@@ -246,7 +251,7 @@ function matchParen(code: string, open: number): number {
 }
 
 function skipSpace(code: string, k: number): number {
-  while (k < code.length && /\s/.test(code[k]!)) k++;
+  while (k < code.length && isSpace(code.charCodeAt(k))) k++;
   return k;
 }
 
@@ -455,9 +460,10 @@ export function findBodies(normText: string, codeOfText?: string, directivesOfTe
   let lastTopEnd = 0; // where the current top-level declaration may start
   let open = -1;
   // jump from one brace or semicolon to the next; directive lines are skipped whole
+  // (`test`, not `exec`: no match object per brace, which was most of an edit's garbage)
   const re = /[{};]/g;
-  for (let m = re.exec(code); m; m = re.exec(code)) {
-    const k = m.index;
+  while (re.test(code)) {
+    const k = re.lastIndex - 1;
     let inside: Directive | undefined;
     while (di < directives.length && directives[di]!.start <= k) {
       const d = directives[di]!;
@@ -492,7 +498,7 @@ export function findBodies(normText: string, codeOfText?: string, directivesOfTe
 
 function functionHead(code: string, from: number, brace: number): Omit<BodySpan, 'bodyStart' | 'bodyEnd'> | null {
   let k = brace - 1;
-  while (k >= from && /\s/.test(code[k]!)) k--;
+  while (k >= from && isSpace(code.charCodeAt(k))) k--;
   if (code[k] !== ')') return null;
   // matching '(' backwards
   let depth = 0;
@@ -503,7 +509,7 @@ function functionHead(code: string, from: number, brace: number): Omit<BodySpan,
   }
   if (k < from) return null;
   let e = k - 1;
-  while (e >= from && /\s/.test(code[e]!)) e--;
+  while (e >= from && isSpace(code.charCodeAt(e))) e--;
   let s = e;
   while (s >= from && isIdChar(code.charCodeAt(s))) s--;
   const name = intern(code.slice(s + 1, e + 1));
@@ -511,7 +517,7 @@ function functionHead(code: string, from: number, brace: number): Omit<BodySpan,
   const head = code.slice(from, s + 1);
   if (/[=]/.test(head)) return null;
   let declStart = from;
-  while (declStart < s && /\s/.test(code[declStart]!)) declStart++;
+  while (declStart < s && isSpace(code.charCodeAt(declStart))) declStart++;
   return {
     name,
     nameOffset: s + 1,
