@@ -928,8 +928,13 @@ export class Analysis {
           }
         }
         const key = `${ctx.known ? 'K' : 'P'}${dv.flag}:${dv.lockKey}${pkey}${imprecise ? '~' : ''}${anon === undefined ? '' : anon ? 'A' : 'F'}`;
-        const via = ctx.via.slice(0, -1);
-        via.push(here, this.selfSite(t));
+        // the caller's chain with its last element replaced by the call site, then the callee: built at its exact
+        // length (an array grown by push keeps spare capacity, and every context keeps its chain)
+        const prev = ctx.via, keep = Math.max(0, prev.length - 1);
+        const via = new Array<CallSite>(keep + 2);
+        for (let i = 0; i < keep; i++) via[i] = prev[i]!;
+        via[keep] = here;
+        via[keep + 1] = this.selfSite(t);
         out.push({ target: t, ctx: { key, locks: dv.locks, flag: dv.flag, known: ctx.known, root: false, via, sites: dv.sites, note: ctx.note, params, imprecise, anon } });
       }
     };

@@ -554,7 +554,8 @@ class Interp {
       for (const s of flow.normal) this.addReturn(s, ANY, endAt, endAt + 1, true);
       if (!this.labelGrew) break;
     }
-    return { events: this.events, returns: this.returns, gaveUp: this.gaveUp };
+    // (copies at their exact length: the lists grew by push, with spare capacity, and runs are kept)
+    return { events: this.events.slice(), returns: this.returns.slice(), gaveUp: this.gaveUp };
   }
 
   private tick(n: number): void {
