@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
-import { argValue, held, initialState, MM_LOCKS, NO_MISSING, NONE, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, EMPTY, held, initialState, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -228,6 +228,11 @@ export function currentLine(prog: Program, v: CallSite): number {
   return v.line;
 }
 
+function isEmpty(r: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in r) return false;
+  return true;
+}
+
 function sameList(a: unknown[], b: unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -333,11 +338,12 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
     const args = ev.args ?? [];
     for (const s of ev.states) {
       const sl = s.locks;
-      const locks: Record<string, number> = {};
+      let locks: Record<string, number> = {};
       // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
       // (mmap_any gives way to a known mode.)
       const rw = (sl.mmap_read ?? 0) > 0 || (sl.mmap_write ?? 0) > 0;
       for (const l in sl) if (sl[l]! > 0 && CONTEXT_LOCKS.has(l) && !(rw && l === 'mmap_any')) locks[l] = 1;
+      locks = orEmpty(locks);
       const strong = !!(locks.vma_read || locks.mmap_write);
       if (strongOnly && !strong) continue;
       let flag = s.flag;
@@ -427,11 +433,12 @@ export function rebase(root: RunResult, ctx: Ctx): RunResult {
       // key order as a real run builds them: the entry's first
       t = {
         ...st,
-        locks: { ...ctx.locks, ...st.locks },
+        // (an empty entry record adds nothing: the state's own record, same keys in the same order)
+        locks: isEmpty(ctx.locks) ? st.locks : { ...ctx.locks, ...st.locks },
         flag: ctx.flag,
         facts: ctx.anon === undefined ? st.facts : { isanon: ctx.anon, ...st.facts },
         imprecise: st.imprecise || !!ctx.imprecise,
-        sites: { ...ctx.sites, ...st.sites },
+        sites: isEmpty(ctx.sites) ? st.sites : { ...ctx.sites, ...st.sites },
       };
       seen.set(st, t);
     }
@@ -588,7 +595,8 @@ export class Analysis {
       defined: (name) => this.prog.byName.has(name),
       guardClasses: this.prog.guardClasses,
       scopedGuards: new Map(d.fn.scopedGuards),
-      entry: { ...initialState({ ...ctx.locks }, ctx.flag, { ...ctx.sites }, { ...(ctx.params ?? {}) }), imprecise: !!ctx.imprecise, facts: ctx.anon === undefined ? {} : { isanon: ctx.anon } },
+      // (records are never changed once made: the context's are the entry state's)
+      entry: { ...initialState(ctx.locks, ctx.flag, ctx.sites, ctx.params ?? EMPTY), imprecise: !!ctx.imprecise, facts: ctx.anon === undefined ? EMPTY : { isanon: ctx.anon } },
       known: ctx.known,
     });
     if (m.runs.size > 32) m.runs.clear();
@@ -603,7 +611,7 @@ export class Analysis {
       const l = parseLockArg(c.arg);
       if (l) locks[l] = 1;
     }
-    return { key: ctxKey(locks, 0, false), locks, flag: 0, known: false, root: true, via: [this.selfSite(d)], sites: {} };
+    return { key: ctxKey(locks, 0, false), locks: orEmpty(locks), flag: 0, known: false, root: true, via: [this.selfSite(d)], sites: EMPTY };
   }
 
   /** The unknown entry as runFor reads it (no witness chain), per function version. */
@@ -760,7 +768,7 @@ export class Analysis {
   private knownCtx(d: Def, locks: LockToken[], flag: 0 | 1 | 2, via: CallSite[], note: string): Ctx {
     const l: Record<string, number> = {};
     for (const x of locks) l[x] = (l[x] ?? 0) + 1;
-    return { key: ctxKey(l, flag, true), locks: l, flag, known: true, root: false, via: [...via, this.selfSite(d)], sites: {}, note };
+    return { key: ctxKey(l, flag, true), locks: orEmpty(l), flag, known: true, root: false, via: [...via, this.selfSite(d)], sites: EMPTY, note };
   }
 
   private refreshContexts(touched: Set<Def>, files: string[]): void {

@@ -180,10 +180,23 @@ export const NONE: State[] = Object.freeze([]) as unknown as State[];
 export const NO_MISSING: CallEvent['missing'] = Object.freeze([]) as unknown as CallEvent['missing'];
 interface Flow { normal: State[]; brk: State[]; cont: State[] }
 
-export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Record<string, Site> = {}, vals: Record<string, number> = {}): State {
+/**
+ * The one empty record (locks, values, facts, sites): records are never changed
+ * once made, and most are empty; each `{}` would be 56 bytes kept by every state
+ * and context holding it (about 7 MB over mm/). Frozen, so a write would throw.
+ */
+export const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+
+/** `r`, or the shared EMPTY when it has no key. */
+export function orEmpty<T extends Readonly<Record<string, unknown>>>(r: T): T {
+  for (const _ in r) return r;
+  return EMPTY as unknown as T;
+}
+
+export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Readonly<Record<string, Site>> = EMPTY, vals: Readonly<Record<string, number>> = EMPTY): State {
   // Every field present, in one order: all states share one object shape, so the
   // interpreter's spreads and field reads stay monomorphic (much faster in V8).
-  return { locks, flag, vals, facts: {}, dropped: null, imprecise: false, sites, att: undefined, tried: undefined, misrel: undefined, rel: undefined, minorJoined: undefined };
+  return { locks: orEmpty(locks), flag, vals: orEmpty(vals), facts: EMPTY, dropped: null, imprecise: false, sites, att: undefined, tried: undefined, misrel: undefined, rel: undefined, minorJoined: undefined };
 }
 
 /** Abstract value of an argument in a state: a literal, a tracked variable, or anything. */
@@ -323,6 +336,7 @@ function join(a: State, b: State): State {
         const av = av0[k]!, bv = bv0[k];
         if (bv !== undefined) vals[k] = bv === av ? av : av | bv;
       }
+      vals = orEmpty(vals);
     }
   }
   let facts: Record<string, boolean> | null = null;
@@ -333,6 +347,7 @@ function join(a: State, b: State): State {
     if (differ) {
       facts = {};
       for (const k in af) if (bf[k] === af[k]) facts[k] = af[k]!;
+      facts = orEmpty(facts);
     }
   }
   let locks: Record<string, number> | null = null;
@@ -635,7 +650,7 @@ class Interp {
           next = dedupe(next).filter((st) => !seen.has(coarseKey(st)));
           if (round === LOOP_ROUNDS && next.length) {
             // widening: give up distinguishing values, the lock sets are what matter
-            const c2 = s.c ? this.cond(s.c, next.map((st) => ({ ...st, vals: {}, facts: {} }))) : { t: [], f: [] };
+            const c2 = s.c ? this.cond(s.c, next.map((st) => ({ ...st, vals: EMPTY, facts: EMPTY }))) : { t: [], f: [] };
             exits.push(...c2.f);
             break;
           }
@@ -654,7 +669,7 @@ class Interp {
           const c = this.cond(s.c, [...body.normal, ...body.cont]);
           exits.push(...c.f);
           inS = dedupe(c.t).filter((st) => !seen.has(coarseKey(st)));
-          if (round === LOOP_ROUNDS) { exits.push(...inS.map((st) => ({ ...st, vals: {}, facts: {} }))); break; }
+          if (round === LOOP_ROUNDS) { exits.push(...inS.map((st) => ({ ...st, vals: EMPTY, facts: EMPTY }))); break; }
         }
         return { normal: dedupe(exits), brk: NONE, cont: NONE };
       }
@@ -1524,14 +1539,14 @@ function killFacts(s: State, name: string): State {
     for (let j = i + 1; j < keys.length; j++) if (!killed(keys[j]!)) facts[keys[j]!] = s.facts[keys[j]!]!;
     break;
   }
-  return facts ? { ...s, facts } : s;
+  return facts ? { ...s, facts: orEmpty(facts) } : s;
 }
 
 /** A copy of a record without one key, in the same key order (`delete` would make the copy a slow dictionary). */
 function without<T>(o: Readonly<Record<string, T>>, key: string): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k in o) if (k !== key) out[k] = o[k]!;
-  return out;
+  return orEmpty(out);
 }
 
 /** At the join of an if: a condition fact both sides agree did not matter is forgotten. */
