@@ -6,10 +6,11 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { CodeLensRequest, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import {
   Commands, FunctionProfileParams, FunctionProfileRequest, FunctionProfileResult, InitializationOptions, StatusNotification, StatusParams, SERVER_NODE_ARGS,
 } from '../../server/src/lsp/protocol';
+import { LensWatch } from './lens-watch';
 import { renderProfileMarkdown } from './profile-view';
 import { registerSimulatePanel } from './simulate-panel';
 
@@ -44,9 +45,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
   statusItem.command = { title: 'Restart', command: 'mmLockLens.restartServer', tooltip: 'Restart the mm-lock-lens language server' };
   context.subscriptions.push(statusItem);
 
+  // VS Code drops a scheduled lens request when the editor loses focus; the watch asks again (see lens-watch.ts).
+  const lensWatch = new LensWatch({
+    now: () => Date.now(),
+    visibleDocuments: () => {
+      if (!vscode.workspace.getConfiguration('mmLockLens').get<boolean>('codeLens.enable', true)) return [];
+      return vscode.window.visibleTextEditors.map((e) => e.document)
+        .filter((d) => vscode.languages.match(SELECTOR, d) > 0 && vscode.workspace.getConfiguration('editor', d).get<boolean>('codeLens', true))
+        .map((d) => d.uri.toString());
+    },
+    askAgain: (uris) => {
+      const feature = client?.getFeature(CodeLensRequest.method);
+      const providers = new Set(vscode.window.visibleTextEditors.filter((e) => uris.includes(e.document.uri.toString()))
+        .map((e) => feature?.getProvider(e.document)).filter((p) => p !== undefined));
+      for (const p of providers) p.onDidChangeCodeLensEmitter.fire();
+    },
+    setTimer: (fn, ms) => { const t = setTimeout(fn, ms); return { dispose: () => clearTimeout(t) }; },
+    log: (m) => output.appendLine(m),
+  });
+  context.subscriptions.push(lensWatch, vscode.window.onDidChangeVisibleTextEditors(() => lensWatch.visibleChanged()));
+
   let lastStatus: StatusParams | undefined;
   let readyWaiters: ((s: StatusParams) => void)[] = [];
   const onStatus = (s: StatusParams) => {
+    const becameReady = s.state === 'ready' && lastStatus?.state !== 'ready';
     lastStatus = s;
     const kv = `kernel ${s.kernelVersion} (${s.kernelVersionSource === 'makefile' ? 'from Makefile' : s.kernelVersionSource === 'setting' ? 'setting' : 'default'})`;
     if (s.state === 'indexing') {
@@ -58,6 +80,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
       const waiters = readyWaiters;
       readyWaiters = [];
       for (const w of waiters) w(s);
+      if (becameReady) lensWatch.serverReady();
     }
     const notes = [s.kernelVersionNote, ...s.settingsProblems].filter(Boolean);
     statusItem.detail = `${s.files} files analysed${notes.length ? ' · ' + notes.join(' · ') : ''}`;
@@ -84,6 +107,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
         fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.c,*.h,Makefile}'),
       },
       initializationOptions,
+      middleware: {
+        provideCodeLenses: async (document, token, next) => {
+          const uri = document.uri.toString();
+          const startedAt = lensWatch.started(uri);
+          let cancelled = true;
+          try {
+            const lenses = await next(document, token);
+            cancelled = token.isCancellationRequested;
+            return lenses;
+          } finally {
+            lensWatch.finished(uri, startedAt, cancelled);
+          }
+        },
+      },
       outputChannel: output,
       traceOutputChannel: traceOutput,
     };
@@ -94,6 +131,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MmLock
 
   const start = async () => {
     lastStatus = undefined;
+    lensWatch.serverStopped();
     statusItem.text = 'mm-lock-lens: starting';
     statusItem.busy = true;
     client = await makeClient();
