@@ -221,10 +221,17 @@ const NOT_CALLS = new Set([
  */
 export function scanCalls(code: string, from: number, to: number, base: number): [string, number][] {
   const out: [string, number][] = [];
+  // (`test`, then the name read backwards from the `(`: no match object per call site)
   CALL_RE.lastIndex = from;
-  for (let m = CALL_RE.exec(code); m && m.index < to; m = CALL_RE.exec(code)) {
-    const at = m.index;
-    const name = intern(m[1]!);
+  while (CALL_RE.test(code)) {
+    let e = CALL_RE.lastIndex - 2; // before the `(`
+    while (isBlank(code.charCodeAt(e))) e--;
+    let at = e;
+    while (at > 0 && isWordChar(code.charCodeAt(at - 1))) at--;
+    if (at >= to) break;
+    // (what the regex matched: a whole word, begun at or after `from`, not with a digit)
+    if (at < from || isDigit(code.charCodeAt(at))) continue;
+    const name = intern(code.slice(at, e + 1));
     if (NOT_CALLS.has(name)) continue;
     let k = at - 1;
     while (k >= from && (code.charCodeAt(k) === 32 || code.charCodeAt(k) === 9 || code.charCodeAt(k) === 10)) k--;
@@ -235,7 +242,10 @@ export function scanCalls(code: string, from: number, to: number, base: number):
   }
   return out;
 }
-const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
+const CALL_RE = /\b[A-Za-z_]\w*\s*\(/g;
+const isBlank = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0xfeff || c === 0x2028 || c === 0x2029 || (c >= 0x2000 && c <= 0x200a) || c === 0x1680 || c === 0x202f || c === 0x205f || c === 0x3000;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
 export function paramNames(head: string): string[] {
