@@ -1127,7 +1127,8 @@ class Interp {
     const prim = info.prim;
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
     // (every call event has every field, in one order: the rules' loops over events stay fast)
-    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: NO_MISSING, after: undefined, args: e.args, base: undefined };
+    // (the event keeps its own copy of the state list, at its exact length: lists built by push keep spare capacity)
+    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur.length ? cur.slice() : NONE, missing: NO_MISSING, after: undefined, args: e.args, base: undefined };
     if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
     this.events.push(ev);
     if (prim) {

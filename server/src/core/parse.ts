@@ -305,8 +305,14 @@ export function opsTables(normText: string, codeOfText?: string): OpsEntry[] {
 
 /** Line starts of a text, for offset -> (line, column). */
 export function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+  // counted first, then filled: the array is kept with the file, at its exact length
+  // (V8 makes `new Array(n)` a slow dictionary beyond 100,000 elements: pushed then)
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  const out = n <= 50_000 ? new Array<number>(n) : [];
+  out[0] = 0;
+  let k = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out[k++] = i + 1;
   return out;
 }
 
