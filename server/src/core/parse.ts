@@ -14,7 +14,7 @@
 import type { Node as TSNode, Parser, Tree } from 'web-tree-sitter';
 import { detach, intern } from './intern';
 import { IRBuilder, type FunctionIR } from './ir';
-import { codeView, findBodies, isDirectiveLine, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
+import { codeView, findBodies, isDirectiveLine, isIdChar, isSpace, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
 
 /** A function found by `findBodies`, with its IR and what annotations and guards say about it. */
 export interface FnDef extends Omit<BodySpan, 'returnsPointer'> {
@@ -225,9 +225,9 @@ export function scanCalls(code: string, from: number, to: number, base: number):
   CALL_RE.lastIndex = from;
   while (CALL_RE.test(code)) {
     let e = CALL_RE.lastIndex - 2; // before the `(`
-    while (isBlank(code.charCodeAt(e))) e--;
+    while (isSpace(code.charCodeAt(e))) e--;
     let at = e;
-    while (at > 0 && isWordChar(code.charCodeAt(at - 1))) at--;
+    while (at > 0 && isIdChar(code.charCodeAt(at - 1))) at--;
     if (at >= to) break;
     // (what the regex matched: a whole word, begun at or after `from`, not with a digit)
     if (at < from || isDigit(code.charCodeAt(at))) continue;
@@ -243,9 +243,7 @@ export function scanCalls(code: string, from: number, to: number, base: number):
   return out;
 }
 const CALL_RE = /\b[A-Za-z_]\w*\s*\(/g;
-const isBlank = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0xfeff || c === 0x2028 || c === 0x2029 || (c >= 0x2000 && c <= 0x200a) || c === 0x1680 || c === 0x202f || c === 0x205f || c === 0x3000;
 const isDigit = (c: number) => c >= 48 && c <= 57;
-const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
 export function paramNames(head: string): string[] {
