@@ -352,8 +352,8 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
         if (vma && !mm) flag = 1; else if (mm && !vma) flag = 2;
       }
       // parameters passed a known value (NULL, or surely not NULL) on this path
-      const argVals: number[] = [];
-      for (const a of args) { const v = argValue(a, s); argVals.push(v === 1 || (v & 1) === 0 ? v : -1); }
+      const argVals = new Array<number>(args.length);
+      for (let i = 0; i < args.length; i++) { const v = argValue(args[i]!, s); argVals[i] = v === 1 || (v & 1) === 0 ? v : -1; }
       let lockKey = '';
       for (const l of CONTEXT_LOCKS_SORTED) if (locks[l]) lockKey += lockKey ? `,${l}1` : `${l}1`;
       const k = `${ev.callee}@${ev.at}|${lockKey}|${flag}|${argVals.join()}|${s.imprecise}|${s.facts.isanon}`;
@@ -1028,7 +1028,7 @@ export class Analysis {
       }
       if (rule.checkAll) { const raws = rule.checkAll(views, env); for (let k = 0; k < raws.length; k++) push(rule, raws[k]!); }
     }
-    memo.findingsKey = fkey;
+    memo.findingsKey = fkey.slice(); // (exact length: it is kept)
     memo.findings = mine;
     return out;
   }

@@ -426,7 +426,7 @@ class Interp {
     this.text = I.fn.text;
     this.repeated = repeatedConditions(I.fn);
     let body = BODY_CACHE.get(I.fn.body);
-    if (!body) BODY_CACHE.set(I.fn.body, (body = { calls: new Map(), texts: new Map(), repeatedKeys: new Map(), lockPtrs: null }));
+    if (!body) BODY_CACHE.set(I.fn.body, (body = { calls: new Map(), texts: new Map(), compactTexts: new Map(), repeatedKeys: new Map(), lockPtrs: null }));
     this.body = body;
     this.calls = body.calls;
   }
@@ -585,6 +585,13 @@ class Interp {
   private textOf(e: { at: number; end: number }): string {
     let t = this.body.texts.get(e);
     if (t === undefined) this.body.texts.set(e, (t = this.text.slice(e.at, e.end).replace(/\s+/g, ' ')));
+    return t;
+  }
+
+  /** The node's text without any whitespace (`vma -> vm_start` is `vma->vm_start`). */
+  private compactTextOf(e: { at: number; end: number }): string {
+    let t = this.body.compactTexts.get(e);
+    if (t === undefined) this.body.compactTexts.set(e, (t = this.textOf(e).replace(/ /g, '')));
     return t;
   }
 
@@ -1071,7 +1078,7 @@ class Interp {
     let any = false;
     for (let i = 0; i < S.length; i++) if (S[i]!.dropped) { any = true; break; }
     if (!any) return;
-    const text = e.k === 'id' ? e.n : this.textOf(e).replace(/\s+/g, '');
+    const text = e.k === 'id' ? e.n : this.compactTextOf(e);
     for (const s of S) {
       if (!s.dropped) continue;
       if (s.dropped.vars.some((v) => v === text || (e.k === 'field' && text.startsWith(v + '->')))) {
@@ -1120,7 +1127,8 @@ class Interp {
     const prim = info.prim;
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
     // (every call event has every field, in one order: the rules' loops over events stay fast)
-    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur, missing: NO_MISSING, after: undefined, args: e.args, base: undefined };
+    // (the event keeps its own copy of the state list, at its exact length: lists built by push keep spare capacity)
+    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur.length ? cur.slice() : NONE, missing: NO_MISSING, after: undefined, args: e.args, base: undefined };
     if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
     this.events.push(ev);
     if (prim) {
@@ -1383,6 +1391,7 @@ interface CallInfo {
 interface BodyCache {
   calls: Map<Expr, CallInfo>;
   texts: Map<object, string>;
+  compactTexts: Map<object, string>;
   repeatedKeys: Map<string, boolean>;
   /** The lock-pointer variables (see Interp.lockPointerVars), for one catalogue. */
   lockPtrs: { cat: Catalogue; vars: Map<string, LockToken> } | null;

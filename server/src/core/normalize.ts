@@ -75,14 +75,14 @@ function interesting(word: string): boolean {
 const ENABLED_CONFIGS = /\bCONFIG_(MMU|PER_VMA_LOCK)\b/;
 
 /** `\s` for a char code (a regex literal in a scanning loop is a new object per character). */
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0xfeff || c === 0x2028 || c === 0x2029 || (c >= 0x2000 && c <= 0x200a) || c === 0x1680 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 function isIdStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
-function isIdChar(c: number): boolean {
+export function isIdChar(c: number): boolean {
   return isIdStart(c) || (c >= 48 && c <= 57);
 }
 

@@ -14,7 +14,7 @@
 import type { Node as TSNode, Parser, Tree } from 'web-tree-sitter';
 import { detach, intern } from './intern';
 import { IRBuilder, type FunctionIR } from './ir';
-import { codeView, findBodies, isDirectiveLine, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
+import { codeView, findBodies, isDirectiveLine, isIdChar, isSpace, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
 
 /** A function found by `findBodies`, with its IR and what annotations and guards say about it. */
 export interface FnDef extends Omit<BodySpan, 'returnsPointer'> {
@@ -221,10 +221,17 @@ const NOT_CALLS = new Set([
  */
 export function scanCalls(code: string, from: number, to: number, base: number): [string, number][] {
   const out: [string, number][] = [];
+  // (`test`, then the name read backwards from the `(`: no match object per call site)
   CALL_RE.lastIndex = from;
-  for (let m = CALL_RE.exec(code); m && m.index < to; m = CALL_RE.exec(code)) {
-    const at = m.index;
-    const name = intern(m[1]!);
+  while (CALL_RE.test(code)) {
+    let e = CALL_RE.lastIndex - 2; // before the `(`
+    while (isSpace(code.charCodeAt(e))) e--;
+    let at = e;
+    while (at > 0 && isIdChar(code.charCodeAt(at - 1))) at--;
+    if (at >= to) break;
+    // (what the regex matched: a whole word, begun at or after `from`, not with a digit)
+    if (at < from || isDigit(code.charCodeAt(at))) continue;
+    const name = intern(code.slice(at, e + 1));
     if (NOT_CALLS.has(name)) continue;
     let k = at - 1;
     while (k >= from && (code.charCodeAt(k) === 32 || code.charCodeAt(k) === 9 || code.charCodeAt(k) === 10)) k--;
@@ -235,7 +242,8 @@ export function scanCalls(code: string, from: number, to: number, base: number):
   }
   return out;
 }
-const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
+const CALL_RE = /\b[A-Za-z_]\w*\s*\(/g;
+const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
 export function paramNames(head: string): string[] {
@@ -295,8 +303,14 @@ export function opsTables(normText: string, codeOfText?: string): OpsEntry[] {
 
 /** Line starts of a text, for offset -> (line, column). */
 export function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+  // counted first, then filled: the array is kept with the file, at its exact length
+  // (V8 makes `new Array(n)` a slow dictionary beyond 100,000 elements: pushed then)
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  const out = n <= 50_000 ? new Array<number>(n) : [];
+  out[0] = 0;
+  let k = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out[k++] = i + 1;
   return out;
 }
 
