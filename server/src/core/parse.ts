@@ -51,9 +51,13 @@ export interface ParseOutput extends ParsedFile {
   normText: string;
 }
 
-/** Reusable IRs, keyed by `irKey`: a function whose text did not change keeps its IR (and its analyses). */
+/**
+ * Reusable IRs, keyed by the function's text (from its declaration start, so its name
+ * is part of it): a function whose text did not change keeps its IR (and its analyses).
+ * The key is the IR's own `text` (no copy: a name-and-text key was a second copy of
+ * every function's text, about 5 MB over mm/).
+ */
 export type IRReuse = Map<string, FunctionIR>;
-export function irKey(name: string, fnText: string): string { return `${name}\u0000${fnText}`; }
 
 /** Parses the whole file (re-using `oldTree` when given, already edited) and builds every body's IR. */
 /**
@@ -162,7 +166,7 @@ function extract(text: string, norm: Normalized, reuse: IRReuse | undefined, bui
     }
     if (!ir) {
       const fnText = text.slice(b.declStart, b.bodyEnd);
-      ir = reuse?.get(irKey(b.name, fnText));
+      ir = reuse?.get(fnText);
       if (!ir) ir = newIR(text, norm, b, fnText, reuse);
     }
     build?.(ir, b);
@@ -189,7 +193,7 @@ function newIR(text: string, norm: Normalized, b: BodySpan, fnText: string, reus
     callees: [...new Set(calls.map((c) => c[0]))], callSites: calls,
     writesVmaField: VMA_FIELD_WRITE.test(normBody), hasError: false,
   };
-  reuse?.set(irKey(b.name, fnText), ir);
+  reuse?.set(fnText, ir);
   return ir;
 }
 
