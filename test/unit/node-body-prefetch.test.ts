@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser } from 'web-tree-sitter';
 import { createAnalysisHost } from '../../server/src/core';
@@ -65,4 +66,27 @@ test('a body taken before the worker got to it is built here, and is the same bo
   }
   // taking again gives nothing: a body is handed out once
   assert.equal(prefetch.take(irs[0]!), undefined);
+});
+
+test('a worker that dies answers nothing more: the analysis builds every body itself, with the same results', async () => {
+  const files = sources();
+  const language = await loadCLanguage();
+  const dir = mkdtempSync(join(tmpdir(), 'mmll-prefetch-'));
+  try {
+    // a worker script that fails as it starts (as one whose wasm files are missing would)
+    const script = join(dir, 'body-worker.js');
+    writeFileSync(script, "throw new Error('cannot load the grammar');\n");
+    const prefetch = BodyPrefetch.start(script);
+    assert.ok(prefetch);
+    const fed = createAnalysisHost(language, { kernelVersion: '6.12', bodies: prefetch });
+    const alone = createAnalysisHost(language, { kernelVersion: '6.12' });
+    for (const [p, t] of files) { fed.indexFile(p, t); alone.indexFile(p, t); }
+    prefetch.end();
+    await prefetch.whenAnswered(); // resolves when the worker exits, answered or not
+    assert.deepEqual(fed.allFindings(), alone.allFindings());
+    assert.equal(prefetch.stats.taken, 0);
+    assert.equal(prefetch.stats.builtHere, prefetch.stats.requested);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

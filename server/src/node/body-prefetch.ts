@@ -38,14 +38,19 @@ export class BodyPrefetch implements BodySource {
     worker.on('exit', () => { this.ended = true; this.stopped = true; this.answered(); });
   }
 
-  /** Starts the worker; undefined where its script is missing (a build without it). */
-  static start(): BodyPrefetch | undefined {
-    const script = path.join(__dirname, 'body-worker.js');
+  /** Starts the worker; undefined where its script is missing (a build without it) or no thread can be started. */
+  static start(script = path.join(__dirname, 'body-worker.js')): BodyPrefetch | undefined {
     if (!fs.existsSync(script)) return undefined;
     const { port1, port2 } = new MessageChannel();
     const taken = new Int32Array(new SharedArrayBuffer(MAX_BODIES * 4));
     const data: BodyWorkerData = { port: port2, taken };
-    const worker = new Worker(script, { workerData: data, transferList: [port2] });
+    let worker: Worker;
+    try {
+      worker = new Worker(script, { workerData: data, transferList: [port2] });
+    } catch {
+      port1.close();
+      return undefined; // (the analysis builds every body itself)
+    }
     // A worker that fails costs only the prefetch: the analysis builds every body itself.
     worker.on('error', () => undefined);
     worker.unref();
@@ -97,7 +102,7 @@ export class BodyPrefetch implements BodySource {
 
   /** Resolves once the worker has answered every request made before `end()` (keeps the process alive meanwhile; tests wait for it). */
   whenAnswered(): Promise<void> {
-    if (!this.stopped) this.port.ref();
+    if (!this.stopped) { this.port.ref(); this.worker.ref(); }
     return this.answeredP;
   }
 
