@@ -9,13 +9,9 @@ import type { FunctionProfile } from '../core/types';
 /**
  * Node options the extension starts the server with (the tests and the benchmark too):
  * --expose-gc lets the server collect an edit's garbage when idle; a 4 MB young
- * generation keeps its memory about 20 MB lower at no cost in speed (measured on mm/);
- * letting the old generation grow by half (V8's default factor is up to 4x) before a
- * full collection keeps the peak while typing about 10 MB lower at the same edit
- * latency (a third: 30 MB lower, but twice the p95 edit latency; set at run time
- * instead, it saved half as much). The CLI keeps V8's default: there it cost 5%.
+ * generation keeps its memory about 20 MB lower at no cost in speed (measured on mm/).
  */
-export const SERVER_NODE_ARGS = ['--expose-gc', '--max-semi-space-size=4', '--heap-growing-percent=50'];
+export const SERVER_NODE_ARGS = ['--expose-gc', '--max-semi-space-size=4'];
 
 /** `mmLockLens/functionProfile`: the lock profile of the function at a position. */
 export const FunctionProfileRequest = 'mmLockLens/functionProfile';
