@@ -8,28 +8,13 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Parser } from 'web-tree-sitter';
-import { catalogueFor } from '../../server/src/catalogue';
-import { Analysis, AnalysisMemo, isMmNeutral, rebase } from '../../server/src/core/analysis';
+import { isMmNeutral, rebase, type Analysis } from '../../server/src/core/analysis';
 import { stateKey, type RunResult, type State } from '../../server/src/core/interp';
-import { lineStarts, materializeBody, parseLight, position } from '../../server/src/core/parse';
-import { loadCLanguage } from '../../server/src/node/tree-sitter';
-import { listFixtures, repoRoot } from '../support/fixtures';
-import { extractParts, tarballPath } from '../support/kernel-tree';
-
-async function analyse(files: [string, string][], version: string): Promise<Analysis> {
-  const language = await loadCLanguage(); // (initialises web-tree-sitter first)
-  const parser = new Parser();
-  parser.setLanguage(language);
-  const a = new Analysis(catalogueFor(version), new AnalysisMemo(), (ir) => materializeBody(parser, ir));
-  a.update(files.map(([path, text]) => {
-    const starts = lineStarts(text);
-    return { path, input: { path, parsed: parseLight(text), lineOf: (off: number) => position(starts, off).line } };
-  }));
-  return a;
-}
+import { analyse, REAL_TREE, sampleFiles, withTexts } from '../support/analysis';
+import { listFixtures } from '../support/fixtures';
+import { extractParts, sourceFiles, tarballPath } from '../support/kernel-tree';
 
 const key = (s: State) => `${stateKey(s)}${s.imprecise ? '~' : ''}${JSON.stringify(s.att ?? {})}${s.misrel ? '!' : ''}${Object.keys(s.rel ?? {}).sort()}${s.minorJoined ? 'J' : ''}${Object.keys(s.sites).sort()}`;
 
@@ -62,28 +47,16 @@ function compareAll(a: Analysis): number {
 test('rebased runs equal interpreted runs on the fixtures and the sample workspace', async () => {
   let n = 0;
   for (const version of ['6.1', '6.12']) {
-    for (const f of listFixtures()) n += compareAll(await analyse([[f, readFileSync(f, 'utf8')]], version));
+    for (const f of listFixtures()) n += compareAll(await analyse(withTexts([f]), version));
   }
-  const dir = join(repoRoot, 'examples');
-  const sample = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.[ch]$/.test(f)).map((f): [string, string] => [join(dir, f), readFileSync(join(dir, f), 'utf8')]);
-  n += compareAll(await analyse(sample, '6.12'));
+  n += compareAll(await analyse(withTexts(sampleFiles()), '6.12'));
   assert.ok(n >= 5, `rebased runs compared: ${n}`);
 });
 
-const REAL = process.env.MMLL_REAL_TREE === '1' || process.env.CI === 'true';
-
-test('rebased runs equal interpreted runs on a real mm/ tree', { skip: !REAL || !existsSync(tarballPath('6.12')) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
+test('rebased runs equal interpreted runs on a real mm/ tree', { skip: !REAL_TREE || !existsSync(tarballPath('6.12')) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
   const tree = extractParts('6.12', ['mm']);
   try {
-    const files: [string, string][] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p); else if (/\.[ch]$/.test(e.name)) files.push([p, readFileSync(p, 'utf8')]);
-      }
-    };
-    walk(join(tree, 'mm'));
-    const n = compareAll(await analyse(files, '6.12'));
+    const n = compareAll(await analyse(withTexts(sourceFiles(join(tree, 'mm'))), '6.12'));
     assert.ok(n >= 500, `rebased runs compared: ${n}`);
   } finally {
     rmSync(tree, { recursive: true, force: true });

@@ -8,27 +8,12 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Parser } from 'web-tree-sitter';
-import { catalogueFor } from '../../server/src/catalogue';
-import { Analysis, AnalysisMemo } from '../../server/src/core/analysis';
-import { lineStarts, materializeBody, parseLight, position } from '../../server/src/core/parse';
-import { loadCLanguage } from '../../server/src/node/tree-sitter';
-import { listFixtures, repoRoot } from '../support/fixtures';
-import { extractParts, tarballPath } from '../support/kernel-tree';
-
-async function analyse(files: [string, string][], version: string): Promise<Analysis> {
-  const language = await loadCLanguage();
-  const parser = new Parser();
-  parser.setLanguage(language);
-  const a = new Analysis(catalogueFor(version), new AnalysisMemo(), (ir) => materializeBody(parser, ir));
-  a.update(files.map(([path, text]) => {
-    const starts = lineStarts(text);
-    return { path, input: { path, parsed: parseLight(text), lineOf: (off: number) => position(starts, off).line } };
-  }));
-  return a;
-}
+import type { Analysis } from '../../server/src/core/analysis';
+import { analyse, REAL_TREE, sampleFiles, withTexts } from '../support/analysis';
+import { listFixtures } from '../support/fixtures';
+import { extractParts, sourceFiles, tarballPath } from '../support/kernel-tree';
 
 /** Runs every rule on each function the analysis does not interpret; returns how many were judged. */
 function judgeUninterpreted(a: Analysis): number {
@@ -43,31 +28,18 @@ function judgeUninterpreted(a: Analysis): number {
 }
 
 test('no rule finds anything in a function the analysis does not interpret (fixtures, sample)', async () => {
-  const fixtures: [string, string][] = listFixtures().map((f) => [f, readFileSync(f, 'utf8')]);
-  const dir = join(repoRoot, 'examples');
-  const sample: [string, string][] = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.[ch]$/.test(f)).map((f) => join(dir, f)).sort().map((p) => [p, readFileSync(p, 'utf8')]);
   let n = 0;
   for (const version of ['6.1', '6.12']) {
-    for (const f of fixtures) n += judgeUninterpreted(await analyse([f], version));
-    n += judgeUninterpreted(await analyse(sample, version));
+    for (const f of listFixtures()) n += judgeUninterpreted(await analyse(withTexts([f]), version));
+    n += judgeUninterpreted(await analyse(withTexts(sampleFiles()), version));
   }
   assert.ok(n >= 5, `functions judged: ${n}`);
 });
 
-const REAL = process.env.MMLL_REAL_TREE === '1' || process.env.CI === 'true';
-
-test('no rule finds anything in a function the analysis does not interpret (real mm/ tree)', { skip: !REAL || !existsSync(tarballPath('6.12')) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
+test('no rule finds anything in a function the analysis does not interpret (real mm/ tree)', { skip: !REAL_TREE || !existsSync(tarballPath('6.12')) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
   const tree = extractParts('6.12', ['mm']);
   try {
-    const files: [string, string][] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p); else if (/\.[ch]$/.test(e.name)) files.push([p, readFileSync(p, 'utf8')]);
-      }
-    };
-    walk(join(tree, 'mm'));
-    const n = judgeUninterpreted(await analyse(files, '6.12'));
+    const n = judgeUninterpreted(await analyse(withTexts(sourceFiles(join(tree, 'mm'))), '6.12'));
     assert.ok(n > 3000, `functions judged: ${n}`);
   } finally {
     rmSync(tree, { recursive: true, force: true });
