@@ -2,9 +2,9 @@
  * Loads files from disk into an analysis host: reads them (skipping what is not
  * analysable, with a reason on stderr) and indexes them (`indexFile`: no
  * tree-sitter yet, bodies are parsed when the analysis first interprets them;
- * the whole of mm/ indexes in about 0.35 s on one core, so there is nothing to
- * gain from worker threads, and the second core does the garbage collector's
- * concurrent marking during the analysis), reporting progress for long runs.
+ * the whole of mm/ indexes in about 0.2 s on one core), reporting progress for
+ * long runs. With `prefetch`, a worker thread parses the bodies of the
+ * lock-taking functions meanwhile (body-prefetch.ts).
  */
 import { createAnalysisHost, type Workspace } from '../core';
 import type { SourceFile } from './files';
