@@ -44,7 +44,7 @@ class SimulatePanel {
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly log: (m: string) => void,
     initial?: PanelProfile,
   ) {

@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
-import { argValue, EMPTY, held, initialState, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, EMPTY, held, initialState, isEmpty, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -226,11 +226,6 @@ export function currentLine(prog: Program, v: CallSite): number {
   const x = v as ViaSite;
   if (x.def && x.at !== undefined && prog.alive(x.def)) return prog.files.get(x.def.file)?.lineOf(x.def.fn.declStart + x.at) ?? v.line;
   return v.line;
-}
-
-function isEmpty(r: Readonly<Record<string, unknown>>): boolean {
-  for (const _ in r) return false;
-  return true;
 }
 
 function sameList(a: unknown[], b: unknown[]): boolean {

@@ -189,8 +189,13 @@ export const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
 
 /** `r`, or the shared EMPTY when it has no key. */
 export function orEmpty<T extends Readonly<Record<string, unknown>>>(r: T): T {
-  for (const _ in r) return r;
-  return EMPTY as unknown as T;
+  return isEmpty(r) ? EMPTY as unknown as T : r;
+}
+
+/** Has the record no key? */
+export function isEmpty(r: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in r) return false;
+  return true;
 }
 
 export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Readonly<Record<string, Site>> = EMPTY, vals: Readonly<Record<string, number>> = EMPTY): State {

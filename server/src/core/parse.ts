@@ -232,9 +232,8 @@ export function scanCalls(code: string, from: number, to: number, base: number):
     while (isSpace(code.charCodeAt(e))) e--;
     let at = e;
     while (at > 0 && isIdChar(code.charCodeAt(at - 1))) at--;
+    // (the whole word before the `(`: what the regex matched, which starts at a word boundary)
     if (at >= to) break;
-    // (what the regex matched: a whole word, begun at or after `from`, not with a digit)
-    if (at < from || isDigit(code.charCodeAt(at))) continue;
     const name = intern(code.slice(at, e + 1));
     if (NOT_CALLS.has(name)) continue;
     let k = at - 1;
@@ -247,7 +246,6 @@ export function scanCalls(code: string, from: number, to: number, base: number):
   return out;
 }
 const CALL_RE = /\b[A-Za-z_]\w*\s*\(/g;
-const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
 export function paramNames(head: string): string[] {
