@@ -150,7 +150,8 @@ describe('robustness', () => {
   test('indexing can be cancelled through its progress token', async () => {
     const ws = path.join(tmp, 'ws4');
     fs.mkdirSync(ws);
-    for (let i = 0; i < 1500; i++) fs.writeFileSync(path.join(ws, `f${i}.c`), FN.replace('demo', `demo${i}`).repeat(3));
+    // (enough text that reading it outlasts the indexing's first 50 ms slice, after which it yields to requests)
+    for (let i = 0; i < 1500; i++) fs.writeFileSync(path.join(ws, `f${i}.c`), Array.from({ length: 40 }, (_, k) => FN.replace('demo', `demo${i}_${k}`)).join('\n'));
     let s: ServerUnderTest | undefined;
     s = await ServerUnderTest.start({
       workspace: ws,

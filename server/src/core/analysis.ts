@@ -121,8 +121,11 @@ export class Program {
   }
 
   defsOf(file: string): Def[] { return this.byFile.get(file) ?? []; }
+  opsOf(file: string): OpsEntry[] { return this.opsByFile.get(file) ?? []; }
   alive(d: Def): boolean { return this.live.has(d); }
   callersOf(name: string): Def[] { return [...(this.callers.get(name) ?? [])]; }
+  /** The callers of a name, not copied (not to be changed while iterated). */
+  callerSet(name: string): ReadonlySet<Def> | undefined { return this.callers.get(name); }
 
   /** Replaces one file's functions; functions whose text did not change keep their Def (and analyses). */
   setFile(path: string, input: FileInput | null): { added: Def[]; removed: Def[]; changed: Def[] } {
@@ -221,11 +224,37 @@ function viaSite(d: Def, at: number, line: number): ViaSite {
   return v;
 }
 
+/** The ops-table element of a witness chain (`table.member`): it remembers its table entry, so its line follows edits too. */
+function opsSite(file: string, e: OpsEntry, line: number): CallSite {
+  const v: CallSite = { function: `${e.table}.${e.member}`, file, line };
+  Object.defineProperty(v, 'ops', { value: e, enumerable: false });
+  return v;
+}
+
 /** The current line of a witness-chain element. */
 export function currentLine(prog: Program, v: CallSite): number {
-  const x = v as ViaSite;
+  const x = v as ViaSite & { ops?: OpsEntry };
   if (x.def && x.at !== undefined && prog.alive(x.def)) return prog.files.get(x.def.file)?.lineOf(x.def.fn.declStart + x.at) ?? v.line;
+  if (x.ops) {
+    // (an unchanged context keeps the element it was made with: the entry of this table and member now)
+    const now = prog.opsOf(v.file).find((o) => o.table === x.ops!.table && o.member === x.ops!.member && o.fn === x.ops!.fn);
+    if (now) return prog.files.get(v.file)?.lineOf(now.offset) ?? v.line;
+  }
   return v.line;
+}
+
+/**
+ * The same witness chain: the same functions at the same call sites (elements are rebuilt
+ * with their file; their lines follow edits, see currentLine).
+ */
+function sameChain(a: CallSite[], b: CallSite[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]! as ViaSite, y = b[i]! as ViaSite;
+    if (x !== y && (x.function !== y.function || x.file !== y.file || x.def !== y.def || x.at !== y.at)) return false;
+  }
+  return true;
 }
 
 function sameList(a: unknown[], b: unknown[]): boolean {
@@ -463,6 +492,15 @@ function parseLockArg(arg: string): LockToken | undefined {
   return undefined;
 }
 
+/** A (function, context key) to run and hand on from, with its contributor id. */
+type WorkItem = [Def, string, string];
+/** Which functions a rule may judge, or reach one that it may (see Analysis.liveDefs). */
+type LiveSet = { has(d: Def): boolean };
+/** Above this many functions touched, an update decides which are live all at once. */
+const LIVE_BULK = 256;
+/** A context handed on to a function that waits: contributor id, target, context, the contributor's generation then. */
+type PendingContrib = [string, Def, Ctx, number];
+
 /** One entry context of a function, with who contributed it (a caller's context, or a seed). */
 interface CtxEntry {
   ctx: Ctx;
@@ -487,6 +525,16 @@ export class Analysis {
   private readonly findingsOf = new Map<Def, RuleFinding[]>();
   private readonly dirtyFindings = new Set<Def>();
   private readonly seedKeys = new Map<string, { target: Def; key: string }[]>();
+  /** Work for functions no rule judges, left for completeContexts (in queue order), and its ids. */
+  private pendingDead: WorkItem[] = [];
+  private pendingIds = new Set<string>();
+  /** Contexts handed on to functions that wait, and the generation of their contributor (see step). */
+  private pendingContribs: PendingContrib[] = [];
+  /** Contexts another contribution now stands for, with another witness chain (see represent). */
+  private rechained: [Def, string][] = [];
+  private readonly contribGen = new Map<string, number>();
+  /** The functions whose contexts each update completes (see liveDefs). */
+  private live: LiveSet = new Set<Def>();
   readonly version: number;
   readonly prog = new Program([]);
 
@@ -623,6 +671,8 @@ export class Analysis {
 
   /** Replaces files (null = removed) and brings summaries, contexts and findings up to date. */
   update(changes: { path: string; input: FileInput | null }[]): void {
+    // (contexts left for later belong to the program as it was: a function may now need them for findings)
+    this.completeContexts();
     const touched = new Set<Def>();
     const removed: Def[] = [];
     const names = new Set<string>();
@@ -767,13 +817,14 @@ export class Analysis {
   }
 
   private refreshContexts(touched: Set<Def>, files: string[]): void {
-    const work: [Def, string, string][] = [];
+    const live = (this.live = touched.size > LIVE_BULK ? this.liveDefs() : this.liveLookup());
+    const work: WorkItem[] = [];
     const inWork = new Set<string>();
+    // A function no interpreted function is reachable from waits (see completeContexts), unless
+    // it handed a context to one before (it did not always stand apart): that must be retracted now.
     const enqueue = (d: Def, key: string) => {
-      const id = `${d.id}|${key}`;
-      if (inWork.has(id)) return;
-      inWork.add(id);
-      work.push([d, key, id]);
+      const now = live.has(d) || !!this.contrib.get(`${d.id}|${key}`)?.some((x) => live.has(x.target));
+      this.enqueue(now ? work : this.pendingDead, now ? inWork : this.pendingIds, d, key);
     };
     // seeds of touched functions (root, entry contracts)
     for (const d of touched) {
@@ -792,7 +843,7 @@ export class Analysis {
             if (en.needsMapPages && !e.hasMapPages) return;
             const flag = en.vmaFlag === undefined ? 0 : en.vmaFlag ? 1 : 2;
             const id = `ops:${file}:${e.table}.${e.member}:${i}:${d.id}`;
-            const ctx = this.knownCtx(d, en.locks, flag, [{ function: `${e.table}.${e.member}`, file, line: this.lineOf(file, e.offset) }], `${e.struct}.${e.member} (${e.table}): ${c.note}`);
+            const ctx = this.knownCtx(d, en.locks, flag, [opsSite(file, e, this.lineOf(file, e.offset))], `${e.struct}.${e.member} (${e.table}): ${c.note}`);
             let l = opsSeeds.get(id);
             if (!l) opsSeeds.set(id, (l = []));
             l.push({ target: d, ctx });
@@ -812,36 +863,174 @@ export class Analysis {
       this.seedKeys.set(id, list.map((x) => ({ target: x.target, key: x.ctx.key })));
       for (const x of list) if (this.addCtx(x.target, x.ctx, id)) enqueue(x.target, x.ctx.key);
     }
-    // propagate
-    for (let qi = 0; qi < work.length; qi++) {
-      const [d, key, cid] = work[qi]!;
-      inWork.delete(cid);
-      const entry = this.ctxs.get(d)?.get(key);
-      if (!entry || !this.prog.alive(d)) { this.retract(cid); continue; }
-      const ctx = entry.ctx;
-      const res = this.runOrTransparent(d, ctx);
-      let runs = this.runs.get(d);
-      if (!runs) this.runs.set(d, (runs = new Map()));
-      if (runs.get(key) !== res.result) { runs.set(key, res.result); this.dirtyFindings.add(d); }
-      const now = this.handOn(d, ctx, res.result, res.transparent);
-      const before = this.contrib.get(cid);
-      if (before) {
-        const nowKeys = new Set(now.map((x) => `${x.target.id}|${x.ctx.key}`));
-        for (const b of before) {
-          if (nowKeys.has(`${b.target.id}|${b.key}`)) continue;
-          if (this.removeContribution(b.target, b.key, cid)) enqueue(b.target, b.key);
+    this.takeRechained(enqueue);
+    // (a context handed to a function that waits is handed at completion, in chain-length order)
+    const defer = (cid: string, target: Def, ctx: Ctx) => { if (!live.has(target)) { this.pendingContribs.push([cid, target, ctx, this.contribGen.get(cid) ?? 0]); return true; } return false; };
+    for (let qi = 0; qi < work.length; qi++) this.step(work[qi]!, inWork, enqueue, defer);
+  }
+
+  private enqueue(list: WorkItem[], ids: Set<string>, d: Def, key: string): void {
+    const id = `${d.id}|${key}`;
+    if (ids.has(id)) return;
+    ids.add(id);
+    list.push([d, key, id]);
+  }
+
+  /**
+   * Contexts of the functions that need them only to be shown (hovers, lenses, `context`):
+   * those from which no interpreted function is reachable. They hand contexts on only to
+   * their own kind, never to a function a rule judges, so `update` propagates to them last,
+   * here, on the first query that reads contexts (or the next update); findings never wait
+   * for them. (Over mm/ they hold over half of all contexts.)
+   */
+  /** Work left for completeContexts (items and contexts handed on); 0 when every context is complete. */
+  get waiting(): number {
+    return this.pendingDead.length + this.pendingContribs.length;
+  }
+
+  completeContexts(): void {
+    if (!this.pendingDead.length && !this.pendingContribs.length) return;
+    // By witness-chain length, as the main queue (breadth-first from the seeds) goes: a context
+    // handed on from a chain of n functions is added at n, the work on a context with a chain of
+    // n runs at n. So which contexts a function keeps (at most MAX_CONTEXTS), and which chain
+    // shows for each, go to the shorter chains, as in one queue.
+    const byDepth: (WorkItem | PendingContrib)[][] = [];
+    let depth = 0;
+    const inWork = this.pendingIds;
+    const at = (n: number) => (byDepth[Math.max(depth, n)] ??= []);
+    const pushItem = (item: WorkItem) => { at(this.ctxs.get(item[0])?.get(item[1])?.ctx.via.length ?? 0).push(item); };
+    const items = this.pendingDead, contribs = this.pendingContribs;
+    this.pendingDead = [];
+    this.pendingIds = new Set();
+    this.pendingContribs = [];
+    for (const c of contribs) at(c[2].via.length - 1).push(c);
+    for (const item of items) pushItem(item);
+    const enqueue = (d: Def, key: string) => {
+      const id = `${d.id}|${key}`;
+      if (inWork.has(id)) return;
+      inWork.add(id);
+      pushItem([d, key, id]);
+    };
+    for (depth = 0; depth < byDepth.length; depth++) {
+      const work = byDepth[depth];
+      if (!work) continue;
+      for (let i = 0; i < work.length; i++) {
+        const w = work[i]!;
+        if (w.length === 3) this.step(w, inWork, enqueue, null);
+        else this.applyContrib(w, enqueue);
+      }
+    }
+  }
+
+  /** A context handed on in the main queue to a function that waited (unless its contributor has since run again or gone). */
+  private applyContrib([cid, target, ctx, gen]: PendingContrib, enqueue: (d: Def, key: string) => void): void {
+    if ((this.contribGen.get(cid) ?? 0) !== gen || !this.prog.alive(target)) return;
+    const had = this.ctxs.get(target)?.get(ctx.key)?.by.has(cid);
+    const added = !had && this.addCtx(target, ctx, cid);
+    if (added) enqueue(target, ctx.key);
+    if (had || added || this.ctxs.get(target)?.get(ctx.key)?.by.has(cid)) {
+      let list = this.contrib.get(cid);
+      if (!list) this.contrib.set(cid, (list = []));
+      if (!list.some((o) => o.target === target && o.key === ctx.key)) list.push({ target, key: ctx.key });
+    }
+  }
+
+  /** One (function, context): its run, and what it hands on now instead of before. */
+  private step(item: WorkItem, inWork: Set<string>, enqueue: (d: Def, key: string) => void, defer: ((cid: string, target: Def, ctx: Ctx) => boolean) | null): void {
+    const [d, key, cid] = item;
+    inWork.delete(cid);
+    // (what this item handed on before and is still waiting to be added is superseded now)
+    if (this.contribGen.has(cid)) this.contribGen.set(cid, this.contribGen.get(cid)! + 1);
+    const entry = this.ctxs.get(d)?.get(key);
+    if (!entry || !this.prog.alive(d)) { this.retract(cid); return; }
+    const ctx = entry.ctx;
+    const res = this.runOrTransparent(d, ctx);
+    let runs = this.runs.get(d);
+    if (!runs) this.runs.set(d, (runs = new Map()));
+    if (runs.get(key) !== res.result) { runs.set(key, res.result); this.dirtyFindings.add(d); }
+    const now = this.handOn(d, ctx, res.result, res.transparent);
+    const before = this.contrib.get(cid);
+    if (before) {
+      const nowKeys = new Set(now.map((x) => `${x.target.id}|${x.ctx.key}`));
+      for (const b of before) {
+        if (nowKeys.has(`${b.target.id}|${b.key}`)) continue;
+        if (this.removeContribution(b.target, b.key, cid)) enqueue(b.target, b.key);
+      }
+    }
+    const kept: { target: Def; key: string }[] = [];
+    for (const x of now) {
+      const e = this.ctxs.get(x.target)?.get(x.ctx.key);
+      const had = e?.by.get(cid);
+      if (had) {
+        // The same context handed on by an earlier run of this one: it carries this run's witness
+        // chain now. (Handed on twice by this run, from two call sites: the first call stands.)
+        if (had !== x.ctx && !sameChain(had.via, x.ctx.via) && !now.some((y) => y.ctx === had)) {
+          e!.by.set(cid, x.ctx);
+          if (e!.ctx === had) this.represent(x.target, e!, x.ctx);
+        }
+        kept.push({ target: x.target, key: x.ctx.key });
+        continue;
+      }
+      if (defer?.(cid, x.target, x.ctx)) { this.contribGen.set(cid, this.contribGen.get(cid) ?? 0); continue; }
+      const added = this.addCtx(x.target, x.ctx, cid);
+      if (added) enqueue(x.target, x.ctx.key);
+      if (added || this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid)) kept.push({ target: x.target, key: x.ctx.key });
+    }
+    if (kept.length) this.contrib.set(cid, kept); else this.contrib.delete(cid);
+    this.takeRechained(enqueue);
+  }
+
+  /** Contexts whose chain changed are run again, so what they hand on carries the new chain. */
+  private takeRechained(enqueue: (d: Def, key: string) => void): void {
+    if (!this.rechained.length) return;
+    const list = this.rechained;
+    this.rechained = [];
+    for (const [d, key] of list) enqueue(d, key);
+  }
+
+  /**
+   * Functions a rule may judge, or from which one is reachable over the call graph: the
+   * interpreted ones and their callers, transitively. Only these need their contexts for
+   * findings; the others are completed later (completeContexts). All at once, from the
+   * interpreted ones up (a cold build asks about every function).
+   */
+  liveDefs(): LiveSet {
+    const live = new Set<Def>();
+    const stack: Def[] = [];
+    for (const d of this.prog.defs) if (!this.trivial(d)) { live.add(d); stack.push(d); }
+    while (stack.length) {
+      const d = stack.pop()!;
+      const callers = this.prog.callerSet(d.fn.name);
+      if (callers) for (const c of callers) {
+        if (!live.has(c) && this.prog.resolve(d.fn.name, c.file).includes(d)) { live.add(c); stack.push(c); }
+      }
+    }
+    return live;
+  }
+
+  /**
+   * The same, asked one function at a time (an edit asks about a few): is an interpreted
+   * function reachable from it? When none is, none is from anything it reaches either.
+   */
+  liveLookup(): LiveSet {
+    const known = new Map<Def, boolean>();
+    const has = (d: Def): boolean => {
+      const k = known.get(d);
+      if (k !== undefined) return k;
+      const seen = new Set<Def>([d]);
+      const stack = [d];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (known.get(x) === true || !this.trivial(x)) { known.set(d, true); return true; }
+        if (known.get(x) === false) continue;
+        for (const c of x.fn.ir.callees) {
+          for (const t of this.prog.resolve(c, x.file)) if (!seen.has(t)) { seen.add(t); stack.push(t); }
         }
       }
-      const kept: { target: Def; key: string }[] = [];
-      for (const x of now) {
-        const had = this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid);
-        if (had) { kept.push({ target: x.target, key: x.ctx.key }); continue; }
-        const added = this.addCtx(x.target, x.ctx, cid);
-        if (added) enqueue(x.target, x.ctx.key);
-        if (added || this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid)) kept.push({ target: x.target, key: x.ctx.key });
-      }
-      if (kept.length) this.contrib.set(cid, kept); else this.contrib.delete(cid);
-    }
+      for (const x of seen) known.set(x, false);
+      return false;
+    };
+    return { has };
   }
 
   /** Adds a contribution; true when the context is new for the target (to be run). */
@@ -867,7 +1056,7 @@ export class Analysis {
     if (!e) return false;
     e.by.delete(by);
     if (e.by.size) {
-      if (e.ctx === undefined || ![...e.by.values()].includes(e.ctx)) e.ctx = e.by.values().next().value!;
+      if (e.ctx === undefined || ![...e.by.values()].includes(e.ctx)) this.represent(d, e, e.by.values().next().value!);
       return false;
     }
     m!.delete(key);
@@ -876,7 +1065,20 @@ export class Analysis {
     return true;
   }
 
+  /**
+   * Another contribution now stands for a context (the one that did went, or came anew with
+   * another witness chain): its findings show the new chain, and what it handed on must carry it.
+   */
+  private represent(d: Def, e: CtxEntry, ctx: Ctx): void {
+    const old = e.ctx;
+    e.ctx = ctx;
+    if (old && sameChain(old.via, ctx.via)) return;
+    this.dirtyFindings.add(d);
+    this.rechained.push([d, ctx.key]);
+  }
+
   private retract(cid: string): void {
+    if (this.contribGen.has(cid)) this.contribGen.set(cid, this.contribGen.get(cid)! + 1);
     const list = this.contrib.get(cid);
     if (!list) return;
     this.contrib.delete(cid);
@@ -965,6 +1167,11 @@ export class Analysis {
 
   /** The function's contexts and runs (unknown entry first). */
   resultOf(d: Def): DefAnalysis | undefined {
+    if (!this.live.has(d)) this.completeContexts();
+    return this.resultNow(d);
+  }
+
+  private resultNow(d: Def): DefAnalysis | undefined {
     const m = this.ctxs.get(d);
     if (!m) return undefined;
     const runs = this.runs.get(d);

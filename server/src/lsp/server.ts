@@ -26,7 +26,7 @@ import {
   StatusNotification, StatusParams,
 } from './protocol';
 import { compileExcludes, DiagnosticLevel, parseSettings, Settings, defaultSettings } from './settings';
-import { findKernelMakefile, listCFiles, readSource, type ReadResult } from './workspace';
+import { findKernelMakefile, listCFiles, readSource, readSourceSync } from './workspace';
 
 /** The host's methods that change what it answers. */
 const MUTATORS = new Set(['setFile', 'indexFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setSkippedFile']);
@@ -55,9 +55,6 @@ const SEVERITY: Record<Exclude<DiagnosticLevel, 'off'>, DiagnosticSeverity> = {
 };
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
-/** Files read ahead of the one being indexed. */
-const READ_AHEAD = 8;
-
 /** `filesRead` is called once each indexing run has read the workspace's files (before the analysis of them). */
 export function startServer(connection: Connection, createHost: () => Promise<AnalysisHost>, filesRead?: () => void): void {
   let host: AnalysisHost | undefined;
@@ -407,17 +404,12 @@ export function startServer(connection: Connection, createHost: () => Promise<An
         // Open documents come from the editor, not the disk. Indexing runs no tree-sitter
         // (bodies are parsed when the analysis first needs them): all of mm/ takes about
         // 0.35 s, yielding to the event loop every 50 ms so requests and cancellation get through.
-        // Reads run a few files ahead of the indexing (one at a time, each file waited for two
-        // trips to the thread pool, about a sixth of the indexing time on mm/).
-        const reads: Promise<ReadResult>[] = [];
-        const readAhead = (i: number) => { for (let k = reads.length; k < Math.min(files.length, i + READ_AHEAD); k++) reads.push(readSource(files[k]!)); };
+        // Files are read on this thread (readSourceSync: sooner than the thread pool's trips).
         for (let i = 0; i < files.length; i++) {
           const file = files[i]!;
           if (cancelled()) break;
-          readAhead(i + 1);
           if (docs.has(uriOf(file))) { indexed.add(file); step(); continue; }
-          const r = await reads[i]!;
-          if (cancelled()) break;
+          const r = readSourceSync(file);
           if ('text' in r) { host.indexFile(file, r.text); indexed.add(file); }
           else { skipped++; log(`skipped ${file}: ${r.skipped}`); }
           step();
