@@ -492,6 +492,12 @@ function parseLockArg(arg: string): LockToken | undefined {
   return undefined;
 }
 
+/** Where bodies can be built ahead of the analysis (see BodySource in workspace.ts). */
+export interface BodiesAhead {
+  want(ir: FunctionIR): void;
+  done(): void;
+}
+
 /** A (function, context key) to run and hand on from, with its contributor id. */
 type WorkItem = [Def, string, string];
 /** Which functions a rule may judge, or reach one that it may (see Analysis.liveDefs). */
@@ -542,7 +548,7 @@ export class Analysis {
    * `withBody` builds a function's IR body when it is first interpreted (the host
    * owns the parser); functions without lock effect are never built.
    */
-  constructor(readonly cat: Catalogue, private readonly memo: AnalysisMemo, private readonly withBody: (ir: FunctionIR) => FunctionIR & { body: Stmt }) {
+  constructor(readonly cat: Catalogue, private readonly memo: AnalysisMemo, private readonly withBody: (ir: FunctionIR) => FunctionIR & { body: Stmt }, private bodiesAhead?: BodiesAhead) {
     this.version = cat.version;
     memo.version = String(cat.version);
   }
@@ -731,6 +737,8 @@ export class Analysis {
       const had = this.summaries.has(d);
       const prev = this.summaries.get(d);
       this.summaries.set(d, s);
+      // its callers are interpreted from now on (and come later in this order): their bodies can be built ahead
+      if (s && !prev && this.bodiesAhead) this.wantCallerBodies(d, this.bodiesAhead);
       if (had && summaryId(prev) === summaryId(s)) continue;
       if (!had && !s) continue;
       this.staleCallers(d.fn.name); // callee signatures changed
@@ -740,6 +748,14 @@ export class Analysis {
         if (!queued.has(c)) { queued.add(c); queue.push(c); }
       }
     }
+    // (every function interpreted now has its body: the rest of this build, and later ones, build their own)
+    this.bodiesAhead?.done();
+    this.bodiesAhead = undefined;
+  }
+
+  private wantCallerBodies(d: Def, ahead: BodiesAhead): void {
+    const callers = this.prog.callerSet(d.fn.name);
+    if (callers) for (const c of callers) if (!c.fn.ir.body && this.prog.resolve(d.fn.name, c.file).includes(d)) ahead.want(c.fn.ir);
   }
 
   /** Callee-first order of the given functions (callees inside the set come first). */

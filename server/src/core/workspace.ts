@@ -37,13 +37,16 @@ export interface HostOptions {
 
 /**
  * Builds function bodies ahead, elsewhere (another thread): `indexFile` names the
- * functions the analysis will surely interpret (`want`), and the analysis takes a
- * body from here (`take`) before it parses one itself. A body not ready when taken
- * is parsed here, and the source should then skip it.
+ * functions the analysis will surely interpret (`want`), the first analysis names
+ * more as it learns which callers it will interpret, and takes a body from here
+ * (`take`) before it parses one itself. A body not ready when taken is parsed here,
+ * and the source should then skip it. `done`: the first analysis has every body it
+ * interprets; nothing more will be wanted.
  */
 export interface BodySource {
   want(ir: FunctionIR): void;
   take(ir: FunctionIR): BuiltBody | undefined;
+  done(): void;
 }
 
 const PUBLIC_LOCKS = new Set<string>(['mmap_read', 'mmap_write', 'vma_read', 'vma_write', 'rcu', 'ptl', 'anon_vma_read', 'anon_vma_write', 'i_mmap_read', 'i_mmap_write', 'hugetlb_vma_read', 'hugetlb_vma_write']);
@@ -233,7 +236,7 @@ export class Workspace implements AnalysisHost {
     if (!this.analysis || this.analysisVersion !== version) {
       // first use, or another kernel version: build from scratch (runs are memoised per version)
       const memo = this.memo.version === String(catalogueFor(version).version) ? this.memo : (this.memo = new AnalysisMemo());
-      this.analysis = new Analysis(catalogueFor(version), memo, (ir) => materializeBody(this.getParser(), ir, ir.body ? undefined : this.bodies?.take(ir)));
+      this.analysis = new Analysis(catalogueFor(version), memo, (ir) => materializeBody(this.getParser(), ir, ir.body ? undefined : this.bodies?.take(ir)), this.bodies);
       this.analysisVersion = version;
       this.pending = new Set(this.fileMap.keys());
     }

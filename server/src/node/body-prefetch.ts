@@ -2,11 +2,13 @@
  * Builds function bodies on a worker thread ahead of the analysis (a BodySource,
  * see core/workspace.ts). While the main thread reads and indexes files, the worker
  * parses the bodies of the functions that take a lock themselves (the analysis
- * interprets every one of them). The analysis runs synchronously: it takes what has
- * arrived with `receiveMessageOnPort` and builds the rest itself, flagging them in
- * shared memory so the worker skips them. Once the worker has answered every request
- * made before `end()`, it is stopped, so its memory is gone before the analysis
- * reaches its peak.
+ * interprets every one of them); then, while the first analysis computes summaries,
+ * those of the callers it learns it will interpret (a callee got a lock effect: the
+ * callers come later in its callee-first order). The analysis runs synchronously: it
+ * takes what has arrived with `receiveMessageOnPort` and builds the rest itself,
+ * flagging them in shared memory so the worker skips them. Once the analysis has
+ * every body it interprets (`done`), the worker is stopped, so its memory is gone
+ * before the analysis reaches its peak.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -25,7 +27,10 @@ export class BodyPrefetch implements BodySource {
   private readonly ready = new Map<number, BuiltBody>();
   private batch: BodyRequest[] = [];
   private next = 0;
+  /** The files are indexed (`end`). */
   private ended = false;
+  /** Nothing more will be wanted (`done`). */
+  private finished = false;
   private stopped = false;
   /** Bodies taken from the worker, and bodies built by the analysis because the worker had not got to them. */
   readonly stats = { requested: 0, taken: 0, builtHere: 0 };
@@ -35,7 +40,7 @@ export class BodyPrefetch implements BodySource {
     port.on('message', (m: BodyReply) => this.accept(m));
     port.unref();
     // a worker that dies answers nothing more: the analysis builds the rest itself
-    worker.on('exit', () => { this.ended = true; this.stopped = true; this.answered(); });
+    worker.on('exit', () => { this.finished = true; this.stopped = true; this.answered(); });
   }
 
   /** Starts the worker; undefined where its script is missing (a build without it) or no thread can be started. */
@@ -58,7 +63,7 @@ export class BodyPrefetch implements BodySource {
   }
 
   want(ir: FunctionIR): void {
-    if (this.ended || this.next >= MAX_BODIES || this.ids.has(ir)) return;
+    if (this.finished || this.next >= MAX_BODIES || this.ids.has(ir)) return;
     const id = this.next++;
     this.ids.set(ir, id);
     this.stats.requested++;
@@ -68,22 +73,36 @@ export class BodyPrefetch implements BodySource {
 
   private flush(): void {
     if (!this.batch.length) return;
+    if (this.stopped) { this.batch = []; return; }
     this.port.postMessage(this.batch);
     this.batch = [];
   }
 
-  /** No more requests (the files are indexed): the worker stops once it has answered those made. */
+  /** The files are indexed: the worker says when it has answered the requests made so far (`whenAnswered`). */
   end(): void {
-    if (this.ended) return;
+    if (this.ended || this.finished) return;
     this.ended = true;
     this.flush();
     this.port.postMessage(null);
+  }
+
+  /**
+   * The analysis wants no more bodies (its first build has built or taken all it
+   * interprets): the worker stops, its memory with it. (Before the files are indexed,
+   * an analysis of some of them is not the one that ends the prefetch.)
+   */
+  done(): void {
+    if (!this.ended || this.finished) return;
+    this.finished = true;
+    void this.close();
   }
 
   take(ir: FunctionIR): BuiltBody | undefined {
     const id = this.ids.get(ir);
     if (id === undefined) return undefined;
     this.ids.delete(ir);
+    // (what the analysis wants next goes out now: it is about to be busy)
+    this.flush();
     if (!this.stopped) for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.accept(m.message as BodyReply);
     const r = this.ready.get(id);
     if (r) { this.ready.delete(id); this.stats.taken++; return r; }
@@ -93,7 +112,7 @@ export class BodyPrefetch implements BodySource {
   }
 
   private accept(m: BodyReply): void {
-    if ('done' in m) { void this.close(); this.answered(); }
+    if ('done' in m) this.answered();
     else this.ready.set(m.id, { body: m.body, hasError: m.hasError });
   }
 
@@ -102,13 +121,18 @@ export class BodyPrefetch implements BodySource {
 
   /** Resolves once the worker has answered every request made before `end()` (keeps the process alive meanwhile; tests wait for it). */
   whenAnswered(): Promise<void> {
-    if (!this.stopped) { this.port.ref(); this.worker.ref(); }
+    if (!this.stopped) {
+      this.port.ref();
+      this.worker.ref();
+      // (then, waiting for `done`, it keeps no process alive)
+      void this.answeredP.then(() => { this.port.unref(); this.worker.unref(); });
+    }
     return this.answeredP;
   }
 
   /** Stops the worker (its memory goes with it); bodies received and not yet taken stay available. */
   async close(): Promise<void> {
-    this.ended = true;
+    this.finished = true;
     if (this.stopped) return;
     this.stopped = true;
     this.port.close();
