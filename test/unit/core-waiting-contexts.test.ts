@@ -3,8 +3,8 @@
  * until something reads them (analysis.ts completeContexts): findings never wait
  * for them, a query completes them with the shorter witness chains first (as one
  * breadth-first queue would), and an edit that makes such a function one a rule
- * judges finds what a fresh analysis finds, whether or not a query completed the
- * contexts in between.
+ * judges finds what a fresh analysis finds (witness chains and their lines too, as
+ * code above a call moves), whether or not a query completed the contexts in between.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -37,13 +37,15 @@ test('findings do not wait for contexts no rule reads; a query completes them, s
 
 test('an edit that makes a waiting function one a rule judges finds what a fresh analysis finds, queried in between or not', async () => {
   const lang = await loadCLanguage();
+  // demo_count() blocks on mmap_lock: under the per-VMA lock of the fault, a finding
+  const locked = text.replace('\tcount_vm_event(PGFAULT);\n', '\tmmap_read_lock(vma->vm_mm);\n\tcount_vm_event(PGFAULT);\n\tmmap_read_unlock(vma->vm_mm);\n');
   const steps = [
     text,
-    // demo_count() now blocks on mmap_lock: under the per-VMA lock of the fault, a finding
-    text.replace('\tcount_vm_event(PGFAULT);\n', '\tmmap_read_lock(vma->vm_mm);\n\tcount_vm_event(PGFAULT);\n\tmmap_read_unlock(vma->vm_mm);\n'),
+    locked,
+    // a line more in the fault handler, above its calls: the chain's lines follow
+    locked.replace('\tdemo_hop1(vma);\n', '\tcount_vm_event(PGMAJFAULT);\n\tdemo_hop1(vma);\n'),
     // the fault no longer calls demo_account(): demo_count() is still reached through the hops
-    text.replace('\tmmap_read_lock', '\tmmap_read_lock').replace('\tdemo_account(vma);\n', '')
-      .replace('\tcount_vm_event(PGFAULT);\n', '\tmmap_read_lock(vma->vm_mm);\n\tcount_vm_event(PGFAULT);\n\tmmap_read_unlock(vma->vm_mm);\n'),
+    locked.replace('\tdemo_account(vma);\n', ''),
     // and back: nothing below the hops takes a lock but demo_hop3() itself
     text,
   ];
@@ -64,7 +66,7 @@ test('an edit that makes a waiting function one a rule judges finds what a fresh
     assert.ok(asked.profile(path, 'demo_count')!.entry.length > 0);
     assert.deepEqual(rules(asked.findings(path)), rules(want));
   }
-  assert.deepEqual(counts, [0, 1, 1, 0], 'the edits add and remove a finding in demo_count()');
+  assert.deepEqual(counts, [0, 1, 1, 1, 0], 'the edits add and remove a finding in demo_count()');
   // the contexts themselves, once complete, are the same whichever way they were completed here
   assert.deepEqual(unasked.profile(path, 'demo_count'), asked.profile(path, 'demo_count'));
 });

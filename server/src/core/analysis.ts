@@ -211,17 +211,37 @@ export class Program {
   }
 }
 
-/** A witness-chain element that remembers its function and offset, so its line follows edits. */
+/**
+ * A witness-chain element that remembers its function and where in it: a call site as
+ * the how-manieth call of its callee (`call`, `nth`: an edit that moves the call keeps
+ * both), the function's own name by offset. Its line follows edits (currentLine).
+ */
 export interface ViaSite extends CallSite {
   def?: Def;
   at?: number;
+  call?: string;
+  nth?: number;
 }
 
-function viaSite(d: Def, at: number, line: number): ViaSite {
+function viaSite(d: Def, at: number, line: number, call?: string): ViaSite {
   const v: ViaSite = { function: d.fn.name, file: d.file, line };
   Object.defineProperty(v, 'def', { value: d, enumerable: false });
   Object.defineProperty(v, 'at', { value: at, enumerable: false });
+  if (call !== undefined) {
+    let nth = 0;
+    for (const [c, off] of d.fn.ir.callSites) { if (off >= at) break; if (c === call) nth++; }
+    Object.defineProperty(v, 'call', { value: call, enumerable: false });
+    Object.defineProperty(v, 'nth', { value: nth, enumerable: false });
+  }
   return v;
+}
+
+/** Where a witness-chain element is now, relative to its function's declaration. */
+function currentAt(x: ViaSite): number {
+  if (x.call === undefined) return x.at!;
+  let n = 0;
+  for (const [c, off] of x.def!.fn.ir.callSites) if (c === x.call && n++ === x.nth) return off;
+  return x.at!;
 }
 
 /** The ops-table element of a witness chain (`table.member`): it remembers its table entry, so its line follows edits too. */
@@ -234,7 +254,7 @@ function opsSite(file: string, e: OpsEntry, line: number): CallSite {
 /** The current line of a witness-chain element. */
 export function currentLine(prog: Program, v: CallSite): number {
   const x = v as ViaSite & { ops?: OpsEntry };
-  if (x.def && x.at !== undefined && prog.alive(x.def)) return prog.files.get(x.def.file)?.lineOf(x.def.fn.declStart + x.at) ?? v.line;
+  if (x.def && x.at !== undefined && prog.alive(x.def)) return prog.files.get(x.def.file)?.lineOf(x.def.fn.declStart + currentAt(x)) ?? v.line;
   if (x.ops) {
     // (an unchanged context keeps the element it was made with: the entry of this table and member now)
     const now = prog.opsOf(v.file).find((o) => o.table === x.ops!.table && o.member === x.ops!.member && o.fn === x.ops!.fn);
@@ -252,7 +272,9 @@ function sameChain(a: CallSite[], b: CallSite[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]! as ViaSite, y = b[i]! as ViaSite;
-    if (x !== y && (x.function !== y.function || x.file !== y.file || x.def !== y.def || x.at !== y.at)) return false;
+    if (x === y) continue;
+    if (x.function !== y.function || x.file !== y.file || x.def !== y.def || x.call !== y.call) return false;
+    if (x.call === undefined ? x.at !== y.at : x.nth !== y.nth) return false;
   }
   return true;
 }
@@ -795,12 +817,13 @@ export class Analysis {
   /** Witness-chain elements per function and offset, shared by the contexts through them (valid for one version of the file). */
   private readonly siteCache = new Map<Def, { input: FileInput | undefined; declStart: number; byAt: Map<number, ViaSite> }>();
 
-  private siteOf(d: Def, at: number): ViaSite {
+  /** The element for a call of `call` at `at` in `d`, or (without `call`) for `d`'s own name. */
+  private siteOf(d: Def, at: number, call?: string): ViaSite {
     const input = this.prog.files.get(d.file);
     let c = this.siteCache.get(d);
     if (!c || c.input !== input || c.declStart !== d.fn.declStart) this.siteCache.set(d, (c = { input, declStart: d.fn.declStart, byAt: new Map() }));
     let v = c.byAt.get(at);
-    if (!v) c.byAt.set(at, (v = viaSite(d, at, this.lineOf(d.file, d.fn.declStart + at))));
+    if (!v) c.byAt.set(at, (v = viaSite(d, at, this.lineOf(d.file, d.fn.declStart + at), call)));
     return v;
   }
 
@@ -1135,7 +1158,7 @@ export class Analysis {
       if (!ctx.known && !dv.strong) return; // an unknown entry hands on only a per-VMA lock or mmap_lock for write
       const imprecise = dv.imprecise || !!ctx.imprecise;
       const anon = dv.anon ?? (transparentCtx ? ctx.anon : undefined);
-      const here = this.siteOf(d, dv.at);
+      const here = this.siteOf(d, dv.at, dv.callee);
       for (const t of targets) {
         if (t === d) continue;
         let params: Record<string, number> | undefined;
