@@ -71,6 +71,22 @@ test('a body taken before the worker got to it is built here, and is the same bo
   assert.equal(prefetch.take(irs[0]!), undefined);
 });
 
+test('an analysis done while files are still indexed lets the worker answer the indexing, then stops it', async () => {
+  const irs: FunctionIR[] = sources().flatMap(([, t]) => parseLight(t).fns.map((f) => f.ir));
+  const prefetch = BodyPrefetch.start()!;
+  const half = irs.length >> 1;
+  for (const ir of irs.slice(0, half)) prefetch.want(ir);
+  prefetch.done(); // (an analysis of the files indexed so far: the language server answering a request meanwhile)
+  assert.ok(prefetch.running, 'still running while files are indexed');
+  for (const ir of irs.slice(half)) prefetch.want(ir);
+  prefetch.end();
+  await prefetch.whenAnswered();
+  const rest = irs.slice(half).map((ir) => prefetch.take(ir));
+  assert.ok(rest.every((b) => b !== undefined), 'the bodies asked for after it came from the worker');
+  for (let i = 0; i < 100 && prefetch.running; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(!prefetch.running, 'stopped once answered');
+});
+
 test('a worker that dies answers nothing more: the analysis builds every body itself, with the same results', async () => {
   const files = sources();
   const language = await loadCLanguage();

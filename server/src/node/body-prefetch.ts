@@ -31,6 +31,8 @@ export class BodyPrefetch implements BodySource {
   private ended = false;
   /** Nothing more will be wanted (`done`). */
   private finished = false;
+  /** An analysis said `done` while files were still being indexed: stop once the indexing's requests are answered. */
+  private doneEarly = false;
   private stopped = false;
   /** Bodies taken from the worker, and bodies built by the analysis because the worker had not got to them. */
   readonly stats = { requested: 0, taken: 0, builtHere: 0 };
@@ -88,11 +90,12 @@ export class BodyPrefetch implements BodySource {
 
   /**
    * The analysis wants no more bodies (its first build has built or taken all it
-   * interprets): the worker stops, its memory with it. (Before the files are indexed,
-   * an analysis of some of them is not the one that ends the prefetch.)
+   * interprets): the worker stops, its memory with it. (Said by an analysis of some of
+   * the files, while the rest are still indexed: once the indexing's requests are answered.)
    */
   done(): void {
-    if (!this.ended || this.finished) return;
+    if (this.finished) return;
+    if (!this.ended) { this.doneEarly = true; return; }
     this.finished = true;
     void this.close();
   }
@@ -112,7 +115,7 @@ export class BodyPrefetch implements BodySource {
   }
 
   private accept(m: BodyReply): void {
-    if ('done' in m) this.answered();
+    if ('done' in m) { if (this.doneEarly) void this.close(); this.answered(); }
     else this.ready.set(m.id, { body: m.body, hasError: m.hasError });
   }
 
@@ -128,6 +131,11 @@ export class BodyPrefetch implements BodySource {
       void this.answeredP.then(() => { this.port.unref(); this.worker.unref(); });
     }
     return this.answeredP;
+  }
+
+  /** The worker has not been stopped (nor died). */
+  get running(): boolean {
+    return !this.stopped;
   }
 
   /** Stops the worker (its memory goes with it); bodies received and not yet taken stay available. */
