@@ -18,8 +18,9 @@ export interface BodyWorkerData { port: MessagePort; taken: Int32Array }
 /**
  * The analysis on the main thread is the critical path, and on a 2-core machine this
  * thread, V8's compiler and the collector share the other core: this one gives way
- * (over 6.12 mm/ a check is about 50 ms sooner). On Linux a thread's nice value is its
- * own; elsewhere it would be the whole process's, so it is left alone there.
+ * (over 6.12 mm/ a check was 0-50 ms sooner in interleaved series, near their noise; the
+ * main thread waited less for a core). On Linux a thread's nice value is its own;
+ * elsewhere it would be the whole process's, so it is left alone there.
  */
 const WORKER_NICE = 19;
 
