@@ -35,6 +35,17 @@ test('findings do not wait for contexts no rule reads; a query completes them, s
   assert.deepEqual(vmaRead.via.map((v) => v.function), ['demo_stat_vm_ops.fault', 'demo_stat_fault', 'demo_account', 'demo_count']);
 });
 
+test('the host completes what waits when asked (the language server does once it is ready)', async () => {
+  const host = createAnalysisHost(await loadCLanguage(), { kernelVersion: '6.12' });
+  host.indexFile(path, text);
+  host.allFindings();
+  const analysis = (host as unknown as { analysis: Analysis }).analysis;
+  assert.ok(analysis.waiting > 0);
+  host.complete();
+  assert.equal(analysis.waiting, 0);
+  assert.ok(host.profile(path, 'demo_count')!.entry.some((e) => e.locks.includes('vma_read')));
+});
+
 test('an edit that makes a waiting function one a rule judges finds what a fresh analysis finds, queried in between or not', async () => {
   const lang = await loadCLanguage();
   // demo_count() blocks on mmap_lock: under the per-VMA lock of the fault, a finding

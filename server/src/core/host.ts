@@ -84,6 +84,12 @@ export interface AnalysisHost {
 
   findings(path: string): Finding[];
   allFindings(): Finding[];
+  /**
+   * Brings the whole analysis up to date, including what findings do not need and the
+   * first hover, lens or profile would otherwise wait for (the contexts of functions no
+   * rule judges): for a quiet moment.
+   */
+  complete(): void;
 
   functions(path: string): FunctionInfo[];
   /** The profile of the function whose definition contains the position (1-based), or null. */

@@ -272,6 +272,8 @@ export class Workspace implements AnalysisHost {
   /** Runs the analysis now (the CLI calls it to time it). */
   analyse(): void { this.ensure(); }
 
+  complete(): void { this.ensure().completeContexts(); }
+
   private defAt(file: string, name: string): Def | undefined {
     return this.ensure().prog.byName.get(name)?.find((d) => d.file === file);
   }
