@@ -864,7 +864,8 @@ export class Analysis {
     // it handed a context to one before (it did not always stand apart): that must be retracted now.
     const enqueue = (d: Def, key: string) => {
       const now = live.has(d) || !!this.contrib.get(`${d.id}|${key}`)?.some((x) => live.has(x.target));
-      this.enqueue(now ? work : this.pendingDead, now ? inWork : this.pendingIds, d, key);
+      const item = this.workItem(now ? inWork : this.pendingIds, d, key);
+      if (item) (now ? work : this.pendingDead).push(item);
     };
     // seeds of touched functions (root, entry contracts)
     for (const d of touched) {
@@ -905,15 +906,27 @@ export class Analysis {
     }
     this.takeRechained(enqueue);
     // (a context handed to a function that waits is handed at completion, in chain-length order)
-    const defer = (cid: string, target: Def, ctx: Ctx) => { if (!live.has(target)) { this.pendingContribs.push([cid, target, ctx, this.contribGen.get(cid) ?? 0]); return true; } return false; };
+    const defer = (cid: string, target: Def, ctx: Ctx) => {
+      if (live.has(target)) return false;
+      const gen = this.contribGen.get(cid) ?? 0;
+      this.contribGen.set(cid, gen);
+      this.pendingContribs.push([cid, target, ctx, gen]);
+      return true;
+    };
     for (let qi = 0; qi < work.length; qi++) this.step(work[qi]!, inWork, enqueue, defer);
   }
 
-  private enqueue(list: WorkItem[], ids: Set<string>, d: Def, key: string): void {
+  /** The work item for (d, key), unless one is queued already (`ids`). */
+  private workItem(ids: Set<string>, d: Def, key: string): WorkItem | undefined {
     const id = `${d.id}|${key}`;
-    if (ids.has(id)) return;
+    if (ids.has(id)) return undefined;
     ids.add(id);
-    list.push([d, key, id]);
+    return [d, key, id];
+  }
+
+  /** Work left for completeContexts (items and contexts handed on); 0 when every context is complete. */
+  get waiting(): number {
+    return this.pendingDead.length + this.pendingContribs.length;
   }
 
   /**
@@ -923,11 +936,6 @@ export class Analysis {
    * here, on the first query that reads contexts (or the next update); findings never wait
    * for them. (Over mm/ they hold over half of all contexts.)
    */
-  /** Work left for completeContexts (items and contexts handed on); 0 when every context is complete. */
-  get waiting(): number {
-    return this.pendingDead.length + this.pendingContribs.length;
-  }
-
   completeContexts(): void {
     if (!this.pendingDead.length && !this.pendingContribs.length) return;
     // By witness-chain length, as the main queue (breadth-first from the seeds) goes: a context
@@ -946,10 +954,8 @@ export class Analysis {
     for (const c of contribs) at(c[2].via.length - 1).push(c);
     for (const item of items) pushItem(item);
     const enqueue = (d: Def, key: string) => {
-      const id = `${d.id}|${key}`;
-      if (inWork.has(id)) return;
-      inWork.add(id);
-      pushItem([d, key, id]);
+      const item = this.workItem(inWork, d, key);
+      if (item) pushItem(item);
     };
     for (depth = 0; depth < byDepth.length; depth++) {
       const work = byDepth[depth];
@@ -979,8 +985,7 @@ export class Analysis {
   private step(item: WorkItem, inWork: Set<string>, enqueue: (d: Def, key: string) => void, defer: ((cid: string, target: Def, ctx: Ctx) => boolean) | null): void {
     const [d, key, cid] = item;
     inWork.delete(cid);
-    // (what this item handed on before and is still waiting to be added is superseded now)
-    if (this.contribGen.has(cid)) this.contribGen.set(cid, this.contribGen.get(cid)! + 1);
+    this.supersede(cid);
     const entry = this.ctxs.get(d)?.get(key);
     if (!entry || !this.prog.alive(d)) { this.retract(cid); return; }
     const ctx = entry.ctx;
@@ -1011,7 +1016,7 @@ export class Analysis {
         kept.push({ target: x.target, key: x.ctx.key });
         continue;
       }
-      if (defer?.(cid, x.target, x.ctx)) { this.contribGen.set(cid, this.contribGen.get(cid) ?? 0); continue; }
+      if (defer?.(cid, x.target, x.ctx)) continue;
       const added = this.addCtx(x.target, x.ctx, cid);
       if (added) enqueue(x.target, x.ctx.key);
       if (added || this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid)) kept.push({ target: x.target, key: x.ctx.key });
@@ -1117,8 +1122,14 @@ export class Analysis {
     this.rechained.push([d, ctx.key]);
   }
 
+  /** What `cid` handed on before and is still waiting to be added no longer holds (it runs again, or goes). */
+  private supersede(cid: string): void {
+    const gen = this.contribGen.get(cid);
+    if (gen !== undefined) this.contribGen.set(cid, gen + 1);
+  }
+
   private retract(cid: string): void {
-    if (this.contribGen.has(cid)) this.contribGen.set(cid, this.contribGen.get(cid)! + 1);
+    this.supersede(cid);
     const list = this.contrib.get(cid);
     if (!list) return;
     this.contrib.delete(cid);
@@ -1208,10 +1219,6 @@ export class Analysis {
   /** The function's contexts and runs (unknown entry first). */
   resultOf(d: Def): DefAnalysis | undefined {
     if (!this.live.has(d)) this.completeContexts();
-    return this.resultNow(d);
-  }
-
-  private resultNow(d: Def): DefAnalysis | undefined {
     const m = this.ctxs.get(d);
     if (!m) return undefined;
     const runs = this.runs.get(d);

@@ -1222,7 +1222,7 @@ class Interp {
           const r = this.release(st, l);
           if (r.missing && l !== 'vma_write') missed = r.missing;
           st = r.s;
-          if (!r.missing && l !== 'vma_write') st = { ...st, rel: withKey(st.rel ?? EMPTY, l === 'fault' ? (st.flag === 1 ? 'vma_read' : 'mmap_read') : l, site) };
+          if (!r.missing && l !== 'vma_write') st = { ...st, rel: withKey(st.rel, l === 'fault' ? (st.flag === 1 ? 'vma_read' : 'mmap_read') : l, site) };
         }
         for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
         if (o.drops) st = { ...st, dropped: { site, vars: dropVars } };

@@ -7,7 +7,7 @@
 import type { Language, Tree } from 'web-tree-sitter';
 import { Parser } from 'web-tree-sitter';
 import { catalogueFor, allPrimitiveNames, classifyFallback, type Catalogue } from '../catalogue';
-import { Analysis, AnalysisMemo, currentLine, hasOwnLockEffect, type Ctx, type Def, type FileInput, type Program, type RuleFinding } from './analysis';
+import { Analysis, AnalysisMemo, currentLine, hasOwnLockEffect, type BodiesAhead, type Ctx, type Def, type FileInput, type Program, type RuleFinding } from './analysis';
 import type { AnalysisHost, FunctionInfo, HoverInfo, KernelVersionInfo, LockHint, TextEdit } from './host';
 import type { FunctionIR } from './ir';
 import type { Site, State } from './interp';
@@ -43,10 +43,8 @@ export interface HostOptions {
  * and the source should then skip it. `done`: the first analysis has every body it
  * interprets; nothing more will be wanted.
  */
-export interface BodySource {
-  want(ir: FunctionIR): void;
+export interface BodySource extends BodiesAhead {
   take(ir: FunctionIR): BuiltBody | undefined;
-  done(): void;
 }
 
 const PUBLIC_LOCKS = new Set<string>(['mmap_read', 'mmap_write', 'vma_read', 'vma_write', 'rcu', 'ptl', 'anon_vma_read', 'anon_vma_write', 'i_mmap_read', 'i_mmap_write', 'hugetlb_vma_read', 'hugetlb_vma_write']);

@@ -26,7 +26,8 @@ import {
   StatusNotification, StatusParams,
 } from './protocol';
 import { compileExcludes, DiagnosticLevel, parseSettings, Settings, defaultSettings } from './settings';
-import { findKernelMakefile, listCFiles, readSource, readSourceSync } from './workspace';
+import { readSource as readSourceNow } from '../node/files';
+import { findKernelMakefile, listCFiles, readSource } from './workspace';
 
 /** The host's methods that change what it answers. */
 const MUTATORS = new Set(['setFile', 'indexFile', 'editFile', 'removeFile', 'setMakefile', 'setKernelVersion', 'setSkippedFile']);
@@ -404,14 +405,15 @@ export function startServer(connection: Connection, createHost: () => Promise<An
         // Open documents come from the editor, not the disk. Indexing runs no tree-sitter
         // (bodies are parsed when the analysis first needs them): all of mm/ takes about
         // 0.35 s, yielding to the event loop every 50 ms so requests and cancellation get through.
-        // Files are read on this thread (readSourceSync: sooner than the thread pool's trips).
+        // Files are read on this thread, as the CLI reads them (sooner than the thread pool's
+        // trips: about 50 ms over mm/).
         for (let i = 0; i < files.length; i++) {
           const file = files[i]!;
           if (cancelled()) break;
           if (docs.has(uriOf(file))) { indexed.add(file); step(); continue; }
-          const r = readSourceSync(file);
+          const r = readSourceNow(file);
           if ('text' in r) { host.indexFile(file, r.text); indexed.add(file); }
-          else { skipped++; log(`skipped ${file}: ${r.skipped}`); }
+          else { skipped++; log(`skipped ${file}: ${r.skip}`); }
           step();
           if (Date.now() - lastYield > 50) { await yieldToEventLoop(); lastYield = Date.now(); }
         }

@@ -3,11 +3,10 @@
  * the size and binary checks, and finding the kernel tree's top Makefile.
  * The analysis core never reads the disk; this module does it for the server.
  */
-import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { MAX_FILE_SIZE } from '../core/workspace';
 
-export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const C_FILE = /\.[ch]$/;
 
 /** Lists the .c and .h files below `root`, skipping excluded paths (relative, `/`-separated) and symlinks. */
@@ -35,42 +34,19 @@ export async function listCFiles(root: string, excluded: (rel: string) => boolea
 
 export type ReadResult = { text: string } | { skipped: string };
 
-/** Reads a source file for the analysis, or says why it is skipped (too large, binary, not UTF-8, unreadable). */
+/** Reads a source file for the analysis, or says why it is skipped (too large, binary, unreadable); the server's watcher uses it. */
 export async function readSource(file: string): Promise<ReadResult> {
   try {
     const st = await fsp.stat(file);
-    return tooLarge(st) ?? decodeSource(await fsp.readFile(file));
+    if (!st.isFile()) return { skipped: 'not a regular file' };
+    if (st.size > MAX_FILE_SIZE) return { skipped: `larger than 4 MB (${(st.size / 1048576).toFixed(1)} MB)` };
+    const buf = await fsp.readFile(file);
+    if (buf.subarray(0, 8192).includes(0)) return { skipped: 'binary (contains NUL bytes)' };
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+    return { text };
   } catch (e) {
-    return unreadable(e);
+    return { skipped: `unreadable (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
   }
-}
-
-/**
- * readSource on this thread: the first indexing reads a whole tree, and a local file is
- * read sooner than the trips to the thread pool take while the indexing keeps this thread
- * busy (over mm/ about 50 ms less; the indexing yields every 50 ms all the same).
- */
-export function readSourceSync(file: string): ReadResult {
-  try {
-    return tooLarge(fs.statSync(file)) ?? decodeSource(fs.readFileSync(file));
-  } catch (e) {
-    return unreadable(e);
-  }
-}
-
-function tooLarge(st: fs.Stats): ReadResult | undefined {
-  if (!st.isFile()) return { skipped: 'not a regular file' };
-  if (st.size > MAX_FILE_BYTES) return { skipped: `larger than 4 MB (${(st.size / 1048576).toFixed(1)} MB)` };
-  return undefined;
-}
-
-function decodeSource(buf: Buffer): ReadResult {
-  if (buf.subarray(0, 8192).includes(0)) return { skipped: 'binary (contains NUL bytes)' };
-  return { text: new TextDecoder('utf-8', { fatal: false }).decode(buf) };
-}
-
-function unreadable(e: unknown): ReadResult {
-  return { skipped: `unreadable (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
 }
 
 /** A kernel tree's top Makefile starts with `VERSION =` and `PATCHLEVEL =` lines. */
