@@ -378,7 +378,8 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
   const hit = cache.get(res);
   if (hit) return hit;
   const out: Derived[] = [];
-  const seen = new Set<string>();
+  // (what was handed on per call site: a call re-run in a loop or goto round repeats its entries)
+  const byAt = new Map<number, Derived[]>();
   for (const ev of res.events) {
     if (ev.k !== 'call' || !ev.callee) continue;
     const args = ev.args ?? [];
@@ -402,14 +403,23 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
       for (let i = 0; i < args.length; i++) { const v = argValue(args[i]!, s); argVals[i] = v === 1 || (v & 1) === 0 ? v : -1; }
       let lockKey = '';
       for (const l of CONTEXT_LOCKS_SORTED) if (locks[l]) lockKey += lockKey ? `,${l}1` : `${l}1`;
-      const k = `${ev.callee}@${ev.at}|${lockKey}|${flag}|${argVals.join()}|${s.imprecise}|${s.facts.isanon}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push({ callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon: s.facts.isanon, sites: s.sites, strong });
+      const anon = s.facts.isanon;
+      let same = byAt.get(ev.at);
+      if (same?.some((x) => x.callee === ev.callee && x.lockKey === lockKey && x.flag === flag && x.imprecise === s.imprecise && x.anon === anon && sameNumbers(x.argVals, argVals))) continue;
+      const dv: Derived = { callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon, sites: s.sites, strong };
+      if (!same) byAt.set(ev.at, (same = []));
+      same.push(dv);
+      out.push(dv);
     }
   }
   cache.set(res, out);
   return out;
+}
+
+function sameNumbers(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Takes a lock or writes a VMA itself (a primitive, a guard, a VMA field write): interpreted whatever its callees do. */

@@ -24,7 +24,8 @@ const BATCH = 16;
 
 export class BodyPrefetch implements BodySource {
   private readonly ids = new WeakMap<FunctionIR, number>();
-  private readonly ready = new Map<number, BuiltBody>();
+  /** Bodies received, as the JSON text the worker sent (parsed when taken). */
+  private readonly ready = new Map<number, { json: string; hasError: boolean }>();
   private batch: BodyRequest[] = [];
   private next = 0;
   /** The files are indexed (`end`). */
@@ -108,7 +109,7 @@ export class BodyPrefetch implements BodySource {
     this.flush();
     if (!this.stopped) for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.accept(m.message as BodyReply);
     const r = this.ready.get(id);
-    if (r) { this.ready.delete(id); this.stats.taken++; return r; }
+    if (r) { this.ready.delete(id); this.stats.taken++; return { body: JSON.parse(r.json) as BuiltBody['body'], hasError: r.hasError }; }
     Atomics.store(this.taken, id, 1);
     this.stats.builtHere++;
     return undefined;
@@ -116,7 +117,7 @@ export class BodyPrefetch implements BodySource {
 
   private accept(m: BodyReply): void {
     if ('done' in m) { if (this.doneEarly) void this.close(); this.answered(); }
-    else this.ready.set(m.id, { body: m.body, hasError: m.hasError });
+    else this.ready.set(m.id, { json: m.json, hasError: m.hasError });
   }
 
   private answered: () => void = () => undefined;
