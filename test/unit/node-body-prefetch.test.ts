@@ -12,7 +12,9 @@ import { Parser } from 'web-tree-sitter';
 import { createAnalysisHost } from '../../server/src/core';
 import { materializeBody, parseLight } from '../../server/src/core/parse';
 import type { FunctionIR } from '../../server/src/core/ir';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { BodyPrefetch } from '../../server/src/node/body-prefetch';
+import { RequestQueue, UNRANKED, type BodyReply, type BodyRequest } from '../../server/src/node/body-worker';
 import { loadCLanguage } from '../../server/src/node/tree-sitter';
 import { listFixtures, repoRoot } from '../support/fixtures';
 
@@ -108,5 +110,49 @@ test('a worker that dies answers nothing more: the analysis builds every body it
     assert.equal(prefetch.stats.builtHere, prefetch.stats.requested);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the worker\'s queue gives the lowest rank first; a rerank reorders what waits, and what it does not name goes last', () => {
+  const q = new RequestQueue();
+  const req = (id: number, rank: number) => ({ id, rank, text: '', bodyAt: 0, beforeEnd: true });
+  // asked in file order (rank = id), as the indexing asks
+  for (const id of [0, 1, 2, 3, 4, 5, 6, 7]) q.push(req(id, id));
+  assert.equal(q.pop()!.id, 0);
+  // the analysis's order: 6, 2, 4, 1 (3, 5 and 7 not named: after them, in the order asked)
+  q.rerank([6, 0, 2, 1, 4, 2, 1, 3]);
+  q.push(req(8, 1.5)); // asked later, between 2 and 4 in the analysis's order
+  const out: number[] = [];
+  for (let r = q.pop(); r; r = q.pop()) out.push(r.id);
+  assert.deepEqual(out, [6, 2, 8, 4, 1, 3, 5, 7]);
+  assert.equal(q.size, 0);
+  assert.ok(UNRANKED > 1 << 20, 'unranked requests go after any order of a real tree');
+});
+
+test('the worker builds in the order it is given, and says done once every request made before the end is answered', async () => {
+  const irs: FunctionIR[] = sources().flatMap(([, t]) => parseLight(t).fns.map((f) => f.ir)).slice(0, 40);
+  const { port1, port2 } = new MessageChannel();
+  const taken = new Int32Array(new SharedArrayBuffer(irs.length * 4));
+  // (its script as BodyPrefetch starts it: next to body-prefetch.js)
+  const worker = new Worker(join(repoRoot, 'out', 'server', 'src', 'node', 'body-worker.js'), { workerData: { port: port2, taken }, transferList: [port2] });
+  try {
+    const replies: BodyReply[] = [];
+    const finished = new Promise<void>((resolve) => port1.on('message', (m: BodyReply) => { replies.push(m); if ('done' in m) resolve(); }));
+    // asked in this order, then told the analysis takes them the other way round; one was built elsewhere meanwhile
+    const reqs: BodyRequest[] = irs.map((ir, id) => ({ id, rank: id, text: ir.normBody ?? ir.text.slice(ir.bodyAt), bodyAt: ir.bodyAt }));
+    Atomics.store(taken, 5, 1);
+    port1.postMessage(reqs);
+    port1.postMessage({ rerank: irs.flatMap((_, id) => [id, irs.length - id]) });
+    port1.postMessage(null);
+    await finished;
+    const ids = replies.flatMap((m) => ('id' in m ? [m.id] : []));
+    assert.ok('done' in replies[replies.length - 1]!, 'done comes last');
+    assert.deepEqual([...ids].sort((a, b) => a - b), irs.map((_, id) => id).filter((id) => id !== 5), 'every request answered once, the one built elsewhere skipped');
+    // (the first body may be under way before the rerank is read)
+    const after = ids.slice(1);
+    assert.deepEqual(after, [...after].sort((a, b) => b - a), `built in the order given: ${ids.join(' ')}`);
+  } finally {
+    port1.close();
+    await worker.terminate();
   }
 });

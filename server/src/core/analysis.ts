@@ -527,6 +527,8 @@ function parseLockArg(arg: string): LockToken | undefined {
 /** Where bodies can be built ahead of the analysis (see BodySource in workspace.ts). */
 export interface BodiesAhead {
   want(ir: FunctionIR): void;
+  /** The order in which the first summaries will take bodies (callee first): build them in it. */
+  order?(irs: FunctionIR[]): void;
   done(): void;
 }
 
@@ -746,6 +748,7 @@ export class Analysis {
   /** Summaries of the touched functions, then of callers whose callee summary changed (bounded rounds per function). */
   private refreshSummaries(touched: Set<Def>): void {
     const order = this.postOrder(touched);
+    this.bodiesAhead?.order?.(order.map((d) => d.fn.ir));
     const queue = [...order];
     const queued = new Set(queue);
     const rounds = new Map<Def, number>();

@@ -40,8 +40,9 @@ export interface HostOptions {
  * functions the analysis will surely interpret (`want`), the first analysis names
  * more as it learns which callers it will interpret, and takes a body from here
  * (`take`) before it parses one itself. A body not ready when taken is parsed here,
- * and the source should then skip it. `done`: the first analysis has every body it
- * interprets; nothing more will be wanted.
+ * and the source should then skip it. `order`: the order in which the first analysis
+ * will take them (it may name functions not wanted yet). `done`: the first analysis has
+ * every body it interprets; nothing more will be wanted.
  */
 export interface BodySource extends BodiesAhead {
   take(ir: FunctionIR): BuiltBody | undefined;

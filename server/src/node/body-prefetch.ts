@@ -16,7 +16,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type { BodySource } from '../core/workspace';
 import type { FunctionIR } from '../core/ir';
 import { bodySource, type BuiltBody } from '../core/parse';
-import type { BodyReply, BodyRequest, BodyWorkerData } from './body-worker';
+import { UNRANKED, type BodyMessage, type BodyReply, type BodyRequest, type BodyWorkerData } from './body-worker';
 
 /** More bodies than any tree has functions that take locks themselves; later ones are not prefetched. */
 const MAX_BODIES = 1 << 16;
@@ -24,6 +24,9 @@ const BATCH = 16;
 
 export class BodyPrefetch implements BodySource {
   private readonly ids = new WeakMap<FunctionIR, number>();
+  /** Positions in the analysis's order of taking bodies (`order`), once it is known. */
+  private readonly ranks = new WeakMap<FunctionIR, number>();
+  private ordered = false;
   /** Bodies received, as the JSON text the worker sent (parsed when taken). */
   private readonly ready = new Map<number, { json: string; hasError: boolean }>();
   private batch: BodyRequest[] = [];
@@ -70,14 +73,40 @@ export class BodyPrefetch implements BodySource {
     const id = this.next++;
     this.ids.set(ir, id);
     this.stats.requested++;
-    this.batch.push({ id, text: bodySource(ir), bodyAt: ir.bodyAt });
+    // (before the order is known, in the order asked: the indexing asks file by file)
+    const rank = this.ranks.get(ir) ?? (this.ordered ? UNRANKED + id : id);
+    this.batch.push({ id, rank, text: bodySource(ir), bodyAt: ir.bodyAt });
     if (this.batch.length >= BATCH) this.flush();
+  }
+
+  /**
+   * The analysis will take bodies in this order: the worker builds the ones asked for
+   * in it from now on, and later requests by their place in it. (Asked for file by
+   * file while indexing, they came in an order unlike the callee-first one the
+   * summaries take them in: the analysis built a third of them itself meanwhile,
+   * while the worker later waited for requests.)
+   */
+  order(irs: FunctionIR[]): void {
+    if (this.finished) return;
+    this.flush();
+    const pairs: number[] = [];
+    for (let i = 0; i < irs.length; i++) {
+      const ir = irs[i]!;
+      this.ranks.set(ir, i);
+      const id = this.ids.get(ir);
+      if (id !== undefined) pairs.push(id, i);
+    }
+    this.ordered = true;
+    this.post({ rerank: pairs });
+  }
+
+  private post(m: BodyMessage): void {
+    if (!this.stopped) this.port.postMessage(m);
   }
 
   private flush(): void {
     if (!this.batch.length) return;
-    if (this.stopped) { this.batch = []; return; }
-    this.port.postMessage(this.batch);
+    if (!this.stopped) this.post(this.batch);
     this.batch = [];
   }
 
@@ -86,7 +115,7 @@ export class BodyPrefetch implements BodySource {
     if (this.ended || this.finished) return;
     this.ended = true;
     this.flush();
-    this.port.postMessage(null);
+    this.post(null);
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
  * Worker thread of BodyPrefetch (body-prefetch.ts): builds the IR bodies the main
- * thread asks for, in the order asked, and posts each back as soon as it is built.
- * A body the main thread has meanwhile built itself (its flag in `taken` is set)
- * is skipped.
+ * thread asks for, the one it will take soonest first (each request has a rank: the
+ * order of asking while files are indexed, then the analysis's order of taking them,
+ * `rerank`), and posts each back as soon as it is built. A body the main thread has
+ * meanwhile built itself (its flag in `taken` is set) is skipped. Between two bodies
+ * the worker reads its messages, so a request that is needed sooner goes first.
  */
 import { setPriority } from 'os';
 import { workerData, type MessagePort } from 'worker_threads';
@@ -10,7 +12,13 @@ import { Parser } from 'web-tree-sitter';
 import { parseAlone, type BuiltBody } from '../core/parse';
 import { loadCLanguage } from './tree-sitter';
 
-export interface BodyRequest { id: number; text: string; bodyAt: number }
+export interface BodyRequest { id: number; rank: number; text: string; bodyAt: number }
+/**
+ * To the worker: requests; new ranks for requests made earlier (`rerank`: id, rank, id,
+ * rank, ...; a request it does not name goes after every named one); `null`: the files
+ * are indexed (answered with `done` once every request made before it is answered).
+ */
+export type BodyMessage = BodyRequest[] | { rerank: number[] } | null;
 /**
  * A body built, or (after the `null` request) the last reply. The body travels as JSON
  * text: the main thread takes about 1000 bodies over mm/ in 50 ms instead of the 64 ms a
@@ -19,6 +27,62 @@ export interface BodyRequest { id: number; text: string; bodyAt: number }
  */
 export type BodyReply = { id: number; json: string; hasError: boolean } | { done: true };
 export interface BodyWorkerData { port: MessagePort; taken: Int32Array }
+
+/** Ranks of requests a rerank does not name: after all it names, in the order asked. */
+export const UNRANKED = 1 << 24;
+
+interface Queued extends BodyRequest { beforeEnd: boolean }
+
+/** The requests waiting, lowest rank first (a binary heap). */
+export class RequestQueue {
+  private heap: Queued[] = [];
+
+  get size(): number { return this.heap.length; }
+
+  push(r: Queued): void {
+    const h = this.heap;
+    h.push(r);
+    let i = h.length - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!before(h[i]!, h[up]!)) break;
+      [h[i], h[up]] = [h[up]!, h[i]!];
+      i = up;
+    }
+  }
+
+  pop(): Queued | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length && last) { h[0] = last; this.down(0); }
+    return top;
+  }
+
+  rerank(pairs: number[]): void {
+    const rank = new Map<number, number>();
+    for (let i = 0; i + 1 < pairs.length; i += 2) rank.set(pairs[i]!, pairs[i + 1]!);
+    for (const r of this.heap) r.rank = rank.get(r.id) ?? UNRANKED + r.id;
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < h.length && before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && before(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
+
+function before(a: BodyRequest, b: BodyRequest): boolean {
+  return a.rank < b.rank || (a.rank === b.rank && a.id < b.id);
+}
 
 /**
  * The analysis on the main thread is the critical path, and on a 2-core machine this
@@ -35,17 +99,38 @@ async function start(): Promise<void> {
   const language = await loadCLanguage();
   const parser = new Parser();
   parser.setLanguage(language);
-  port.on('message', (batch: BodyRequest[] | null) => {
-    // null: no more requests; say so once all before it are answered
-    if (batch === null) { port.postMessage({ done: true } satisfies BodyReply); return; }
-    for (const r of batch) {
-      if (Atomics.load(taken, r.id)) continue;
-      let built: BuiltBody;
-      // (a body that cannot be built here is built, and its failure reported, by the analysis)
-      try { built = parseAlone(parser, r.text, r.bodyAt); } catch { continue; }
-      port.postMessage({ id: r.id, json: JSON.stringify(built.body), hasError: built.hasError } satisfies BodyReply);
+  const queue = new RequestQueue();
+  let ended = false, beforeEnd = 0, doneSent = false, scheduled = false;
+  const answered = (): void => {
+    if (ended && beforeEnd === 0 && !doneSent) { doneSent = true; port.postMessage({ done: true } satisfies BodyReply); }
+  };
+  // one body per turn of the event loop: messages that arrived meanwhile are read before the next
+  const pump = (): void => {
+    scheduled = false;
+    for (let r = queue.pop(); r; r = queue.pop()) {
+      const skip = Atomics.load(taken, r.id) !== 0;
+      if (!skip) {
+        let built: BuiltBody | undefined;
+        // (a body that cannot be built here is built, and its failure reported, by the analysis)
+        try { built = parseAlone(parser, r.text, r.bodyAt); } catch { built = undefined; }
+        if (built) port.postMessage({ id: r.id, json: JSON.stringify(built.body), hasError: built.hasError } satisfies BodyReply);
+      }
+      if (r.beforeEnd) { beforeEnd--; answered(); }
+      if (!skip) break;
     }
+    if (queue.size) schedule();
+  };
+  const schedule = (): void => {
+    if (!scheduled) { scheduled = true; setImmediate(pump); }
+  };
+  port.on('message', (m: BodyMessage) => {
+    if (m === null) { ended = true; answered(); return; }
+    if (Array.isArray(m)) {
+      for (const r of m) { queue.push({ ...r, beforeEnd: !ended }); if (!ended) beforeEnd++; }
+    } else queue.rerank(m.rerank);
+    schedule();
   });
 }
 
-void start();
+// (not when imported for its types and queue: only as the worker's script)
+if (workerData && (workerData as Partial<BodyWorkerData>).port) void start();

@@ -31,8 +31,9 @@ export interface Loaded {
 }
 
 export async function loadFiles(files: SourceFile[], opts: LoadOptions = {}): Promise<Loaded> {
-  const language = await loadCLanguage();
+  // (the worker first: it starts and loads its grammar while this thread loads its own)
   const prefetch = opts.prefetch ? BodyPrefetch.start() : undefined;
+  const language = await loadCLanguage();
   const host = createAnalysisHost(language, { kernelVersion: opts.kernelVersion, bodies: prefetch });
   if (opts.makefile !== undefined) host.setMakefile(opts.makefile);
   const warn = opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`));
