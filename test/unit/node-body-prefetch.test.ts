@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Parser } from 'web-tree-sitter';
 import { createAnalysisHost } from '../../server/src/core';
 import { materializeBody, parseLight } from '../../server/src/core/parse';
-import type { FunctionIR } from '../../server/src/core/ir';
+import { packBody, unpackBody, type FunctionIR, type PackedNode } from '../../server/src/core/ir';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { BodyPrefetch } from '../../server/src/node/body-prefetch';
 import { RequestQueue, UNRANKED, type BodyReply, type BodyRequest } from '../../server/src/node/body-worker';
@@ -67,8 +67,8 @@ test('a body taken before the worker got to it is built here, and is the same bo
   for (let i = 0; i < irs.length; i++) {
     const here = materializeBody(parser, { ...irs[i]!, body: undefined });
     const ahead = got[i];
-    // (bodies travel as JSON: a field set to `undefined`, such as a call's `fn`, arrives absent)
-    if (ahead) assert.deepEqual({ body: ahead.body, hasError: ahead.hasError }, { body: JSON.parse(JSON.stringify(here.body)), hasError: here.hasError }, `body of ${irs[i]!.name}`);
+    // (bodies travel as JSON and are revived with the builder's literals: `undefined`-valued fields included)
+    if (ahead) assert.deepEqual({ body: ahead.body, hasError: ahead.hasError }, { body: here.body, hasError: here.hasError }, `body of ${irs[i]!.name}`);
   }
   // taking again gives nothing: a body is handed out once
   assert.equal(prefetch.take(irs[0]!), undefined);
@@ -154,5 +154,32 @@ test('the worker builds in the order it is given, and says done once every reque
   } finally {
     port1.close();
     await worker.terminate();
+  }
+});
+
+test('a body packed for the trip from the worker unpacks to the very body built here, every kind of node included', async () => {
+  const language = await loadCLanguage();
+  const parser = new Parser();
+  parser.setLanguage(language);
+  const kinds = new Set<string>();
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) { x.forEach(walk); return; }
+    if (!x || typeof x !== 'object') return;
+    const o = x as Record<string, unknown>;
+    if (typeof o.k === 'string') kinds.add(o.k === 'field' && o.dot ? 'field.dot' : o.k);
+    Object.values(o).forEach(walk);
+  };
+  let n = 0;
+  for (const [, text] of sources()) {
+    for (const f of parseLight(text).fns) {
+      const body = materializeBody(parser, { ...f.ir, body: undefined }).body;
+      walk(body);
+      assert.deepEqual(unpackBody(JSON.parse(JSON.stringify(packBody(body))) as PackedNode), body, `body of ${f.name}`);
+      n++;
+    }
+  }
+  assert.ok(n > 100, `bodies: ${n}`);
+  for (const k of ['call', 'assign', 'id', 'field', 'field.dot', 'lit', 'un', 'bin', 'cond', 'stmt', 'other', 'expr', 'if', 'while', 'do', 'for', 'block', 'switch', 'ret', 'break', 'cont', 'goto', 'label', 'pp']) {
+    assert.ok(kinds.has(k), `the fixtures have a '${k}' node`);
   }
 });

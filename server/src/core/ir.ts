@@ -35,6 +35,106 @@ export type Stmt =
   | { k: 'label'; l: string; s: Stmt | null }
   | { k: 'pp'; alts: Stmt[][] };
 
+/**
+ * A body as nested arrays, each node its kind and then its fields in the builder's
+ * order (`undefined` as `null`): what the prefetch worker sends, as JSON text. The
+ * main thread parses arrays faster than objects, and `unpackBody` rebuilds the nodes
+ * with the builder's object literals: the same fields in the same order, `undefined`-
+ * valued ones included, so every node of a kind has one hidden class whichever thread
+ * built it, with its fields in the object (a parsed object with more than four fields
+ * keeps them in a separate array), and the interpreter's reads stay monomorphic.
+ * Keep both in step with the literals of IRBuilder below.
+ */
+export type PackedNode = readonly unknown[];
+
+export function packBody(s: Stmt): PackedNode {
+  return packStmt(s)!;
+}
+
+function packStmt(s: Stmt | null | undefined): PackedNode | null {
+  if (!s) return null;
+  switch (s.k) {
+    case 'expr': return ['expr', packExpr(s.e)];
+    case 'if': return ['if', packExpr(s.c), packStmt(s.t), packStmt(s.f), s.at];
+    case 'while': case 'do': return [s.k, packExpr(s.c), packStmt(s.b), s.at];
+    case 'for': return ['for', packStmt(s.init), s.c ? packExpr(s.c) : null, s.u ? packExpr(s.u) : null, packStmt(s.b), s.at];
+    case 'block': return ['block', s.b.map(packStmt), s.end];
+    case 'switch': return ['switch', packExpr(s.e), s.cases.map((c) => [c.vals && c.vals.map(packExpr), c.b.map(packStmt)]), s.at];
+    case 'ret': return ['ret', s.e ? packExpr(s.e) : null, s.at, s.end];
+    case 'break': case 'cont': return [s.k];
+    case 'goto': return ['goto', s.l, s.at];
+    case 'label': return ['label', s.l, packStmt(s.s)];
+    case 'pp': return ['pp', s.alts.map((a) => a.map(packStmt))];
+  }
+}
+
+function packExpr(e: Expr): PackedNode {
+  switch (e.k) {
+    case 'call': return ['call', e.name, e.member, e.args.map(packExpr), e.at, e.end, e.argAt, e.argEnd, e.fn ? packExpr(e.fn) : null];
+    case 'assign': return ['assign', e.lhs, e.op, packExpr(e.l), packExpr(e.r), e.at, e.end];
+    case 'id': return ['id', e.n, e.at, e.end];
+    case 'field': return ['field', packExpr(e.base), e.f, e.at, e.end, e.dot ? 1 : 0];
+    case 'lit': return ['lit', e.v, e.at, e.end];
+    case 'un': return ['un', e.op, packExpr(e.e), e.at, e.end];
+    case 'bin': return ['bin', e.op, packExpr(e.l), packExpr(e.r), e.at, e.end];
+    case 'cond': return ['cond', packExpr(e.c), packExpr(e.t), packExpr(e.f), e.at, e.end];
+    case 'stmt': return ['stmt', packStmt(e.s), e.at, e.end];
+    case 'other': return ['other', e.es.map(packExpr), e.at, e.end];
+  }
+}
+
+export function unpackBody(p: PackedNode): Stmt {
+  return unpackStmt(p)!;
+}
+
+// (packed fields are read by position)
+function unpackStmts(l: any[]): Stmt[] {
+  const out = new Array<Stmt>(l.length);
+  for (let i = 0; i < l.length; i++) out[i] = unpackStmt(l[i])!;
+  return out;
+}
+
+function unpackExprs(l: any[]): Expr[] {
+  const out = new Array<Expr>(l.length);
+  for (let i = 0; i < l.length; i++) out[i] = unpackExpr(l[i]);
+  return out;
+}
+
+function unpackStmt(p: any): Stmt | undefined {
+  if (!p) return undefined;
+  switch (p[0] as Stmt['k']) {
+    case 'expr': return { k: 'expr', e: unpackExpr(p[1]) };
+    case 'if': return { k: 'if', c: unpackExpr(p[1]), t: unpackStmt(p[2])!, f: unpackStmt(p[3]), at: p[4] };
+    case 'while': return { k: 'while', c: unpackExpr(p[1]), b: unpackStmt(p[2])!, at: p[3] };
+    case 'do': return { k: 'do', c: unpackExpr(p[1]), b: unpackStmt(p[2])!, at: p[3] };
+    case 'for': return { k: 'for', init: unpackStmt(p[1]), c: p[2] ? unpackExpr(p[2]) : undefined, u: p[3] ? unpackExpr(p[3]) : undefined, b: unpackStmt(p[4])!, at: p[5] };
+    case 'block': return { k: 'block', b: unpackStmts(p[1]), end: p[2] };
+    case 'switch': return { k: 'switch', e: unpackExpr(p[1]), cases: (p[2] as any[]).map((c) => ({ vals: c[0] && unpackExprs(c[0]), b: unpackStmts(c[1]) })), at: p[3] };
+    case 'ret': return { k: 'ret', e: p[1] ? unpackExpr(p[1]) : undefined, at: p[2], end: p[3] };
+    case 'break': return { k: 'break' };
+    case 'cont': return { k: 'cont' };
+    case 'goto': return { k: 'goto', l: p[1], at: p[2] };
+    case 'label': return { k: 'label', l: p[1], s: unpackStmt(p[2]) ?? null };
+    case 'pp': return { k: 'pp', alts: (p[1] as any[]).map(unpackStmts) };
+  }
+}
+
+function unpackExpr(p: any): Expr {
+  switch (p[0] as Expr['k']) {
+    case 'call': return { k: 'call', name: p[1], member: p[2], args: unpackExprs(p[3]), at: p[4], end: p[5], argAt: p[6], argEnd: p[7], fn: p[8] ? unpackExpr(p[8]) : undefined };
+    case 'assign': return { k: 'assign', lhs: p[1], op: p[2], l: unpackExpr(p[3]), r: unpackExpr(p[4]), at: p[5], end: p[6] };
+    case 'id': return { k: 'id', n: p[1], at: p[2], end: p[3] };
+    case 'field': return p[5] ? { k: 'field', base: unpackExpr(p[1]), f: p[2], at: p[3], end: p[4], dot: true } : { k: 'field', base: unpackExpr(p[1]), f: p[2], at: p[3], end: p[4] };
+    case 'lit': return { k: 'lit', v: p[1], at: p[2], end: p[3] };
+    case 'un': return { k: 'un', op: p[1], e: unpackExpr(p[2]), at: p[3], end: p[4] };
+    case 'bin': return { k: 'bin', op: p[1], l: unpackExpr(p[2]), r: unpackExpr(p[3]), at: p[4], end: p[5] };
+    case 'cond': return { k: 'cond', c: unpackExpr(p[1]), t: unpackExpr(p[2]), f: unpackExpr(p[3]), at: p[4], end: p[5] };
+    case 'stmt': return { k: 'stmt', s: unpackStmt(p[1])!, at: p[2], end: p[3] };
+    case 'other': return { k: 'other', es: unpackExprs(p[1]), at: p[2], end: p[3] };
+    default: throw new Error(`unpackBody: unknown node ${String(p[0])}`);
+  }
+}
+
 /** Deepest statement/expression nesting turned into IR; deeper parts become opaque. */
 export const MAX_NESTING = 200;
 

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'worker_threads';
 import type { BodySource } from '../core/workspace';
-import type { FunctionIR } from '../core/ir';
+import { unpackBody, type FunctionIR, type PackedNode } from '../core/ir';
 import { bodySource, type BuiltBody } from '../core/parse';
 import { UNRANKED, type BodyMessage, type BodyReply, type BodyRequest, type BodyWorkerData } from './body-worker';
 
@@ -138,7 +138,7 @@ export class BodyPrefetch implements BodySource {
     this.flush();
     if (!this.stopped) for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.accept(m.message as BodyReply);
     const r = this.ready.get(id);
-    if (r) { this.ready.delete(id); this.stats.taken++; return { body: JSON.parse(r.json) as BuiltBody['body'], hasError: r.hasError }; }
+    if (r) { this.ready.delete(id); this.stats.taken++; return { body: unpackBody(JSON.parse(r.json) as PackedNode), hasError: r.hasError }; }
     Atomics.store(this.taken, id, 1);
     this.stats.builtHere++;
     return undefined;
