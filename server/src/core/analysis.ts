@@ -195,6 +195,18 @@ export class Program {
     for (const c of d.fn.ir.callees) this.callers.get(c)?.delete(d);
   }
 
+  private readonly targetsCache = new WeakMap<Def, { gen: number; callees: string[]; list: Def[][] }>();
+
+  /** `resolve` of each of the function's callees (`ir.callees`, in order), kept per generation. */
+  calleeTargets(d: Def): Def[][] {
+    const callees = d.fn.ir.callees;
+    const hit = this.targetsCache.get(d);
+    if (hit && hit.gen === this.gen && hit.callees === callees) return hit.list;
+    const list = callees.map((c) => this.resolve(c, d.file));
+    this.targetsCache.set(d, { gen: this.gen, callees, list });
+    return list;
+  }
+
   /** Definitions a call from `file` to `name` may reach: same file, else headers, else non-static ones. */
   resolve(name: string, file: string): Def[] {
     let perName = this.resolveCache.get(name);
@@ -619,10 +631,12 @@ export class Analysis {
 
   private computeCalleeSig(d: Def): string {
     let sig = '';
-    for (const c of d.fn.ir.callees) {
+    const callees = d.fn.ir.callees, targets = this.prog.calleeTargets(d);
+    for (let i = 0; i < callees.length; i++) {
+      const c = callees[i]!;
       if (this.cat.byName.has(c)) continue;
       if (!this.prog.byName.has(c)) continue;
-      const s = this.summaryOf(this.prog.resolve(c, d.file));
+      const s = this.summaryOf(targets[i]!);
       sig += s ? `${c}=${summaryId(s)}|` : `${c}|`;
     }
     return `${this.cat.version}|${this.prog.guardSig}|${sig}`;
@@ -641,9 +655,7 @@ export class Analysis {
 
   private computeTrivial(d: Def): boolean {
     if (hasOwnLockEffect(d.fn, this.cat)) return false;
-    for (const c of d.fn.ir.callees) {
-      if (this.summaryOf(this.prog.resolve(c, d.file))) return false;
-    }
+    for (const t of this.prog.calleeTargets(d)) if (this.summaryOf(t)) return false;
     return true;
   }
 
@@ -804,10 +816,9 @@ export class Analysis {
       seen.add(root);
       while (stack.length) {
         const top = stack[stack.length - 1]!;
-        const callees = top.d.fn.ir.callees;
-        if (top.i < callees.length) {
-          const name = callees[top.i++]!;
-          for (const c of this.prog.resolve(name, top.d.file)) {
+        const targets = this.prog.calleeTargets(top.d);
+        if (top.i < targets.length) {
+          for (const c of targets[top.i++]!) {
             if (!seen.has(c) && set.has(c)) { seen.add(c); stack.push({ d: c, i: 0 }); }
           }
         } else {
@@ -1081,8 +1092,8 @@ export class Analysis {
         const x = stack.pop()!;
         if (known.get(x) === true || !this.trivial(x)) { known.set(d, true); return true; }
         if (known.get(x) === false) continue;
-        for (const c of x.fn.ir.callees) {
-          for (const t of this.prog.resolve(c, x.file)) if (!seen.has(t)) { seen.add(t); stack.push(t); }
+        for (const ts of this.prog.calleeTargets(x)) {
+          for (const t of ts) if (!seen.has(t)) { seen.add(t); stack.push(t); }
         }
       }
       for (const x of seen) known.set(x, false);

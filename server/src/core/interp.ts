@@ -406,6 +406,11 @@ function mentions(text: string, v: string): boolean {
   return re.test(text);
 }
 
+/** Both lists, one after the other (a list itself when the other is empty: lists are never changed once made). */
+function concat(a: State[], b: State[]): State[] {
+  return !b.length ? a : !a.length ? b : [...a, ...b];
+}
+
 export function run(input: RunInput): RunResult {
   return new Interp(input).exec();
 }
@@ -603,13 +608,14 @@ class Interp {
   // ---------------- statements ----------------
 
   private stmts(list: Stmt[], S: State[]): Flow {
-    const brk: State[] = [], cont: State[] = [];
+    // (most blocks neither break nor continue: their lists are made only when needed)
+    let brk: State[] = NONE, cont: State[] = NONE;
     let cur = S;
     for (const s of list) {
       if (!cur.length && s.k !== 'label' && !(s.k === 'block' || s.k === 'pp')) continue;
       const f = this.stmt(s, cur);
-      brk.push(...f.brk);
-      cont.push(...f.cont);
+      if (f.brk.length) brk = brk === NONE ? [...f.brk] : (brk.push(...f.brk), brk);
+      if (f.cont.length) cont = cont === NONE ? [...f.cont] : (cont.push(...f.cont), cont);
       cur = f.normal;
     }
     return { normal: cur, brk, cont };
@@ -640,9 +646,9 @@ class Interp {
         const { t, f, fact } = this.cond(s.c, S);
         const ft = this.stmt(s.t, t);
         const ff = s.f ? this.stmt(s.f, f) : { normal: f, brk: NONE, cont: NONE };
-        let normal = [...ft.normal, ...ff.normal];
+        let normal = concat(ft.normal, ff.normal);
         if (fact) normal = forgetFact(normal, fact);
-        return { normal: dedupe(normal), brk: [...ft.brk, ...ff.brk], cont: [...ft.cont, ...ff.cont] };
+        return { normal: dedupe(normal), brk: concat(ft.brk, ff.brk), cont: concat(ft.cont, ff.cont) };
       }
       case 'while': case 'for': {
         let pre = S;
