@@ -552,6 +552,13 @@ type LiveSet = { has(d: Def): boolean };
 const LIVE_BULK = 256;
 /** A context handed on to a function that waits: contributor id, target, context, the contributor's generation then. */
 type PendingContrib = [string, Def, Ctx, number];
+/**
+ * What one run of a live function has yet to hand on to the functions that wait: its
+ * contexts for them are built when they are completed (over half of what the first
+ * build hands on), from the run, unless its contributor has since run again or gone.
+ * `handled`: targets the run handed on to at once (they had its contribution before).
+ */
+interface PendingHandOn { cid: string; d: Def; ctx: Ctx; res: RunResult; transparent: boolean; gen: number; handled: Set<Def> | null }
 
 /** One entry context of a function, with who contributed it (a caller's context, or a seed). */
 interface CtxEntry {
@@ -581,7 +588,7 @@ export class Analysis {
   private pendingDead: WorkItem[] = [];
   private pendingIds = new Set<string>();
   /** Contexts handed on to functions that wait, and the generation of their contributor (see step). */
-  private pendingContribs: PendingContrib[] = [];
+  private pendingContribs: (PendingContrib | PendingHandOn)[] = [];
   /** Contexts another contribution now stands for, with another witness chain (see represent). */
   private rechained: [Def, string][] = [];
   private readonly contribGen = new Map<string, number>();
@@ -930,14 +937,7 @@ export class Analysis {
     }
     this.takeRechained(enqueue);
     // (a context handed to a function that waits is handed at completion, in chain-length order)
-    const defer = (cid: string, target: Def, ctx: Ctx) => {
-      if (live.has(target)) return false;
-      const gen = this.contribGen.get(cid) ?? 0;
-      this.contribGen.set(cid, gen);
-      this.pendingContribs.push([cid, target, ctx, gen]);
-      return true;
-    };
-    for (let qi = 0; qi < work.length; qi++) this.step(work[qi]!, inWork, enqueue, defer);
+    for (let qi = 0; qi < work.length; qi++) this.step(work[qi]!, inWork, enqueue, live);
   }
 
   /** The work item for (d, key), unless one is queued already (`ids`). */
@@ -966,7 +966,7 @@ export class Analysis {
     // handed on from a chain of n functions is added at n, the work on a context with a chain of
     // n runs at n. So which contexts a function keeps (at most MAX_CONTEXTS), and which chain
     // shows for each, go to the shorter chains, as in one queue.
-    const byDepth: (WorkItem | PendingContrib)[][] = [];
+    const byDepth: (WorkItem | PendingContrib | PendingHandOn)[][] = [];
     let depth = 0;
     const inWork = this.pendingIds;
     const at = (n: number) => (byDepth[Math.max(depth, n)] ??= []);
@@ -975,7 +975,8 @@ export class Analysis {
     this.pendingDead = [];
     this.pendingIds = new Set();
     this.pendingContribs = [];
-    for (const c of contribs) at(c[2].via.length - 1).push(c);
+    // (what a context with a chain of n hands on has a chain of n + 1: added at n)
+    for (const c of contribs) at(Array.isArray(c) ? c[2].via.length - 1 : Math.max(0, c.ctx.via.length - 1) + 1).push(c);
     for (const item of items) pushItem(item);
     const enqueue = (d: Def, key: string) => {
       const item = this.workItem(inWork, d, key);
@@ -986,7 +987,8 @@ export class Analysis {
       if (!work) continue;
       for (let i = 0; i < work.length; i++) {
         const w = work[i]!;
-        if (w.length === 3) this.step(w, inWork, enqueue, null);
+        if (!Array.isArray(w)) this.applyHandOn(w, enqueue);
+        else if (w.length === 3) this.step(w, inWork, enqueue, null);
         else this.applyContrib(w, enqueue);
       }
     }
@@ -1005,8 +1007,19 @@ export class Analysis {
     }
   }
 
-  /** One (function, context): its run, and what it hands on now instead of before. */
-  private step(item: WorkItem, inWork: Set<string>, enqueue: (d: Def, key: string) => void, defer: ((cid: string, target: Def, ctx: Ctx) => boolean) | null): void {
+  /** What a run left to hand on to the functions that waited (see PendingHandOn). */
+  private applyHandOn(h: PendingHandOn, enqueue: (d: Def, key: string) => void): void {
+    if ((this.contribGen.get(h.cid) ?? 0) !== h.gen || !this.prog.alive(h.d)) return;
+    const waited = (t: Def) => !this.live.has(t) && !h.handled?.has(t);
+    for (const x of this.handOn(h.d, h.ctx, h.res, h.transparent, waited)) this.applyContrib([h.cid, x.target, x.ctx, h.gen], enqueue);
+  }
+
+  /**
+   * One (function, context): its run, and what it hands on now instead of before. With
+   * `live` (the main queue), what it hands on to a function that waits is left for
+   * completeContexts (PendingHandOn), unless that function had its contribution before.
+   */
+  private step(item: WorkItem, inWork: Set<string>, enqueue: (d: Def, key: string) => void, live: LiveSet | null): void {
     const [d, key, cid] = item;
     inWork.delete(cid);
     this.supersede(cid);
@@ -1017,8 +1030,19 @@ export class Analysis {
     let runs = this.runs.get(d);
     if (!runs) this.runs.set(d, (runs = new Map()));
     if (runs.get(key) !== res.result) { runs.set(key, res.result); this.dirtyFindings.add(d); }
-    const now = this.handOn(d, ctx, res.result, res.transparent);
     const before = this.contrib.get(cid);
+    let handled: Set<Def> | null = null, waits = false;
+    const now = this.handOn(d, ctx, res.result, res.transparent, live && ((t: Def) => {
+      if (live.has(t)) return true;
+      if (before && (handled ??= new Set(before.map((b) => b.target))).has(t)) return true;
+      waits = true;
+      return false;
+    }));
+    if (waits) {
+      const gen = this.contribGen.get(cid) ?? 0;
+      this.contribGen.set(cid, gen);
+      this.pendingContribs.push({ cid, d, ctx, res: res.result, transparent: res.transparent, gen, handled: before ? handled : null });
+    }
     if (before) {
       const nowKeys = new Set(now.map((x) => `${x.target.id}|${x.ctx.key}`));
       for (const b of before) {
@@ -1040,7 +1064,6 @@ export class Analysis {
         kept.push({ target: x.target, key: x.ctx.key });
         continue;
       }
-      if (defer?.(cid, x.target, x.ctx)) continue;
       const added = this.addCtx(x.target, x.ctx, cid);
       if (added) enqueue(x.target, x.ctx.key);
       if (added || this.ctxs.get(x.target)?.get(x.ctx.key)?.by.has(cid)) kept.push({ target: x.target, key: x.ctx.key });
@@ -1186,8 +1209,8 @@ export class Analysis {
     return list;
   }
 
-  /** The contexts a run hands to its callees. */
-  private handOn(d: Def, ctx: Ctx, res: RunResult, transparent: boolean): { target: Def; ctx: Ctx }[] {
+  /** The contexts a run hands to its callees (those `want` accepts, when given). */
+  private handOn(d: Def, ctx: Ctx, res: RunResult, transparent: boolean, want?: ((t: Def) => boolean) | null): { target: Def; ctx: Ctx }[] {
     const out: { target: Def; ctx: Ctx }[] = [];
     const give = (dv: Derived, targets: Def[], transparentCtx: boolean): void => {
       if (!ctx.known && !dv.strong) return; // an unknown entry hands on only a per-VMA lock or mmap_lock for write
@@ -1195,7 +1218,7 @@ export class Analysis {
       const anon = dv.anon ?? (transparentCtx ? ctx.anon : undefined);
       const here = this.siteOf(d, dv.at, dv.callee);
       for (const t of targets) {
-        if (t === d) continue;
+        if (t === d || (want && !want(t))) continue;
         let params: Record<string, number> | undefined;
         let pkey = '';
         if (!transparentCtx) {
