@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMmNeutral, rebase, type Analysis } from '../../server/src/core/analysis';
-import { stateKey, type RunResult, type State } from '../../server/src/core/interp';
+import { stateKey, valueReadNames, type RunResult, type State } from '../../server/src/core/interp';
 import { analyse, REAL_TREE, sampleFiles, withTexts } from '../support/analysis';
 import { listFixtures } from '../support/fixtures';
 import { extractParts, sourceFiles, tarballPath } from '../support/kernel-tree';
@@ -29,35 +29,47 @@ function shape(r: RunResult): string[] {
   });
 }
 
-/** Compares every rebased run with the interpreted one; returns how many were compared. */
-function compareAll(a: Analysis): number {
-  let n = 0;
+/** Compares every rebased run with the interpreted one; returns how many were compared (and how many with parameter values). */
+function compareAll(a: Analysis): { n: number; withParams: number } {
+  let n = 0, withParams = 0;
   for (const d of a.prog.defs) {
     const root = a.runFor(d, a.rootForRun(d));
     if (!isMmNeutral(root) || Object.keys(a.rootForRun(d).locks).length) continue;
     for (const ctx of a.resultOf(d)?.contexts ?? []) {
-      if (ctx.root || (ctx.params && Object.keys(ctx.params).length)) continue;
+      if (ctx.root) continue;
+      const params = ctx.params && Object.keys(ctx.params).length ? Object.keys(ctx.params) : [];
+      // (parameter values only where the body never reads them: valueReadNames)
+      if (params.length) {
+        if (!d.fn.ir.body) continue; // (not interpreted: its contexts pass through)
+        const read = valueReadNames(d.fn.ir.body, a.cat);
+        if (params.some((p) => read.has(p))) continue;
+        withParams++;
+      }
       assert.deepEqual(shape(rebase(root, ctx)), shape(a.runFor(d, ctx)), `${d.file}: ${d.fn.name} under ${ctx.key}`);
       n++;
     }
   }
-  return n;
+  return { n, withParams };
 }
 
 test('rebased runs equal interpreted runs on the fixtures and the sample workspace', async () => {
-  let n = 0;
+  let n = 0, withParams = 0;
+  const add = (c: { n: number; withParams: number }) => { n += c.n; withParams += c.withParams; };
   for (const version of ['6.1', '6.12']) {
-    for (const f of listFixtures()) n += compareAll(await analyse(withTexts([f]), version));
+    for (const f of listFixtures()) add(compareAll(await analyse(withTexts([f]), version)));
   }
-  n += compareAll(await analyse(withTexts(sampleFiles()), '6.12'));
+  add(compareAll(await analyse(withTexts(sampleFiles()), '6.12')));
   assert.ok(n >= 5, `rebased runs compared: ${n}`);
+  assert.ok(withParams >= 1, `rebased runs with parameter values compared: ${withParams}`);
 });
 
 test('rebased runs equal interpreted runs on a real mm/ tree', { skip: !REAL_TREE || !existsSync(tarballPath('6.12')) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
   const tree = extractParts('6.12', ['mm']);
   try {
-    const n = compareAll(await analyse(withTexts(sourceFiles(join(tree, 'mm'))), '6.12'));
+    const { n, withParams } = compareAll(await analyse(withTexts(sourceFiles(join(tree, 'mm'))), '6.12'));
     assert.ok(n >= 500, `rebased runs compared: ${n}`);
+
+    assert.ok(withParams >= 100, `rebased runs with parameter values compared: ${withParams}`);
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
-import { argValue, EMPTY, held, initialState, isEmpty, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, EMPTY, held, initialState, isEmpty, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, valueReadNames, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -463,8 +463,9 @@ const TRANSPARENT = new WeakMap<RunResult, boolean>();
  * catalogue's `dependsOnMmLocks` names, no VMA field write or use after a drop,
  * and no state holding an mm lock, a FAULT_FLAG_VMA_LOCK fact (a test of it splits
  * the flag), a vma_is_anonymous() fact or a dropped fault lock. Its run under a
- * known context (without parameter values) is this run with the context's locks,
- * flag, sites, imprecision and anon fact added to every state: `rebase` builds
+ * known context is this run with the context's locks, flag, sites, imprecision,
+ * anon fact and parameter values (when the body never reads them: valueReadNames)
+ * added to every state: `rebase` builds
  * that instead of interpreting the body again (about a third of all runs on mm/).
  * test/unit/core-rebase.test.ts compares the two on fixtures and a real tree.
  */
@@ -503,6 +504,8 @@ export function rebase(root: RunResult, ctx: Ctx): RunResult {
         ...st,
         // (an empty entry record adds nothing: the state's own record, same keys in the same order)
         locks: isEmpty(ctx.locks) ? st.locks : { ...ctx.locks, ...st.locks },
+        // (parameter values: the entry's, never read or changed by the body: see valueReadNames)
+        vals: !ctx.params || isEmpty(ctx.params) ? st.vals : { ...ctx.params, ...st.vals },
         flag: ctx.flag,
         facts: ctx.anon === undefined ? st.facts : { isanon: ctx.anon, ...st.facts },
         imprecise: st.imprecise || !!ctx.imprecise,
@@ -1187,8 +1190,16 @@ export class Analysis {
     const root = this.runFor(d, this.rootForRun(d));
     if (ctx.root) return { result: root, transparent: false };
     if (isTransparent(root)) return { result: root, transparent: true };
-    if ((!ctx.params || !Object.keys(ctx.params).length) && !Object.keys(this.rootForRun(d).locks).length && isMmNeutral(root)) return { result: rebase(root, ctx), transparent: false };
+    if (!Object.keys(this.rootForRun(d).locks).length && isMmNeutral(root) && this.paramsPassive(d, ctx)) return { result: rebase(root, ctx), transparent: false };
     return { result: this.runFor(d, ctx), transparent: false };
+  }
+
+  /** The context's parameter values change nothing in a run of `d` but the values it hands on (see valueReadNames). */
+  private paramsPassive(d: Def, ctx: Ctx): boolean {
+    if (!ctx.params || isEmpty(ctx.params)) return true;
+    const read = valueReadNames(this.withBody(d.fn.ir).body, this.cat);
+    for (const p in ctx.params) if (read.has(p)) return false;
+    return true;
   }
 
   private readonly calleeCache = new Map<Def, { gen: number; list: { name: string; at: number; targets: Def[] }[] }>();

@@ -406,6 +406,62 @@ function mentions(text: string, v: string): boolean {
   return re.test(text);
 }
 
+/** Calls whose arguments' values a run reads (conditions, assertions), besides primitives and predicates. */
+const READS_ARGS = new Set(['likely', 'unlikely', 'READ_ONCE', 'data_race', 'IS_ERR', 'IS_ERR_OR_NULL', 'BUG_ON', 'VM_BUG_ON']);
+const VALUE_READS = new WeakMap<Stmt, { cat: Catalogue; names: Set<string> }>();
+
+/**
+ * Variables whose value some run of this body may read or change: each of their uses,
+ * except as a direct argument of a named call that reads no argument's value (not a
+ * catalogue primitive, a predicate, a member call or one of READS_ARGS) and as the base
+ * of a field access (whose value is never the variable's). A parameter not named here
+ * changes a run only by the value it hands on as an argument (see `rebase` in analysis.ts).
+ * Keep in step with `cond` and `call`.
+ */
+export function valueReadNames(body: Stmt, cat: Catalogue): Set<string> {
+  const hit = VALUE_READS.get(body);
+  if (hit && hit.cat === cat) return hit.names;
+  const names = new Set<string>();
+  const expr = (e: Expr | undefined, passive = false): void => {
+    if (!e) return;
+    switch (e.k) {
+      case 'id': if (!passive) names.add(e.n); return;
+      case 'lit': return;
+      case 'field': expr(e.base, true); return;
+      case 'call': {
+        const readsNone = !!e.name && !e.member && !e.fn && !cat.byName.has(e.name) && !PREDICATES[e.name] && !READS_ARGS.has(e.name) && !e.name.startsWith('guard:');
+        expr(e.fn);
+        for (const a of e.args) expr(a, readsNone && a.k === 'id');
+        return;
+      }
+      case 'assign': expr(e.l); expr(e.r); names.add(e.lhs); return;
+      case 'un': expr(e.e); return;
+      case 'bin': expr(e.l); expr(e.r); return;
+      case 'cond': expr(e.c); expr(e.t); expr(e.f); return;
+      case 'stmt': stmt(e.s); return;
+      case 'other': for (const x of e.es) expr(x); return;
+    }
+  };
+  const stmt = (x: Stmt | null | undefined): void => {
+    if (!x) return;
+    switch (x.k) {
+      case 'expr': expr(x.e); return;
+      case 'if': expr(x.c); stmt(x.t); stmt(x.f); return;
+      case 'while': case 'do': expr(x.c); stmt(x.b); return;
+      case 'for': stmt(x.init); expr(x.c); expr(x.u); stmt(x.b); return;
+      case 'block': x.b.forEach(stmt); return;
+      case 'switch': expr(x.e); for (const c of x.cases) { c.vals?.forEach((v) => expr(v)); c.b.forEach(stmt); } return;
+      case 'ret': expr(x.e); return;
+      case 'label': stmt(x.s); return;
+      case 'pp': for (const a of x.alts) a.forEach(stmt); return;
+      default: return;
+    }
+  };
+  stmt(body);
+  VALUE_READS.set(body, { cat, names });
+  return names;
+}
+
 /** Both lists, one after the other (a list itself when the other is empty: lists are never changed once made). */
 function concat(a: State[], b: State[]): State[] {
   return !b.length ? a : !a.length ? b : [...a, ...b];
