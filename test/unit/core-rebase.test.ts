@@ -68,7 +68,6 @@ test('rebased runs equal interpreted runs on a real mm/ tree', { skip: !REAL_TRE
   try {
     const { n, withParams } = compareAll(await analyse(withTexts(sourceFiles(join(tree, 'mm'))), '6.12'));
     assert.ok(n >= 500, `rebased runs compared: ${n}`);
-
     assert.ok(withParams >= 100, `rebased runs with parameter values compared: ${withParams}`);
   } finally {
     rmSync(tree, { recursive: true, force: true });
