@@ -544,6 +544,8 @@ export interface BodiesAhead {
   want(ir: FunctionIR): void;
   /** The order in which the first summaries will take bodies (callee first): build them in it. */
   order?(irs: FunctionIR[]): void;
+  /** The body was built ahead and can be taken now (without building it). */
+  arrived?(ir: FunctionIR): boolean;
   done(): void;
 }
 
@@ -551,6 +553,8 @@ export interface BodiesAhead {
 type WorkItem = [Def, string, string];
 /** Which functions a rule may judge, or reach one that it may (see Analysis.liveDefs). */
 type LiveSet = { has(d: Def): boolean };
+/** How many functions the first summaries let wait for their bodies built ahead (see refreshSummaries). */
+const MAX_WAITING = 24;
 /** Above this many functions touched, an update decides which are live all at once. */
 const LIVE_BULK = 256;
 /** A context handed on to a function that waits: contributor id, target, context, the contributor's generation then. */
@@ -770,14 +774,14 @@ export class Analysis {
   /** Summaries of the touched functions, then of callers whose callee summary changed (bounded rounds per function). */
   private refreshSummaries(touched: Set<Def>): void {
     const order = this.postOrder(touched);
-    this.bodiesAhead?.order?.(order.map((d) => d.fn.ir));
+    const ahead = this.bodiesAhead;
+    ahead?.order?.(order.map((d) => d.fn.ir));
     const queue = [...order];
     const queued = new Set(queue);
     const rounds = new Map<Def, number>();
-    for (let qi = 0; qi < queue.length; qi++) {
-      const d = queue[qi]!;
+    const summarise = (d: Def): void => {
       queued.delete(d);
-      if (!this.prog.alive(d)) continue;
+      if (!this.prog.alive(d)) return;
       const n = (rounds.get(d) ?? 0) + 1;
       rounds.set(d, n);
       let s: Summary | undefined;
@@ -796,18 +800,39 @@ export class Analysis {
       const prev = this.summaries.get(d);
       this.summaries.set(d, s);
       // its callers are interpreted from now on (and come later in this order): their bodies can be built ahead
-      if (s && !prev && this.bodiesAhead) this.wantCallerBodies(d, this.bodiesAhead);
-      if (had && summaryId(prev) === summaryId(s)) continue;
-      if (!had && !s) continue;
+      if (s && !prev && ahead) this.wantCallerBodies(d, ahead);
+      if (had && summaryId(prev) === summaryId(s)) return;
+      if (!had && !s) return;
       this.staleCallers(d.fn.name); // callee signatures changed
-      if (n > 4) continue; // recursion that does not settle: stop here
+      if (n > 4) return; // recursion that does not settle: stop here
       for (const c of this.prog.callersOf(d.fn.name)) {
         touched.add(c);
         if (!queued.has(c)) { queued.add(c); queue.push(c); }
       }
+    };
+    // While bodies are built ahead, a function whose body has not arrived waits (so does one
+    // calling a function that waits), and the ones after it go first, unless too many wait:
+    // the analysis builds fewer bodies itself, and never waits for the worker.
+    const waiting: Def[] = [];
+    const waits = new Set<Def>();
+    const arrived = ahead?.arrived?.bind(ahead);
+    const blocked = (d: Def): boolean => {
+      for (const ts of this.prog.calleeTargets(d)) for (const t of ts) if (t !== d && waits.has(t)) return true;
+      return !d.fn.ir.body && !this.trivial(d) && this.memo.get(d.fn.ir).summarySig !== this.runSig(d) && !arrived!(d.fn.ir);
+    };
+    for (let qi = 0; qi < queue.length || waiting.length;) {
+      if (waiting.length && (qi >= queue.length || waiting.length >= MAX_WAITING || !blocked(waiting[0]!))) {
+        const d = waiting.shift()!;
+        waits.delete(d);
+        summarise(d);
+        continue;
+      }
+      const d = queue[qi++]!;
+      if (arrived && this.prog.alive(d) && blocked(d)) { waiting.push(d); waits.add(d); continue; }
+      summarise(d);
     }
     // (every function interpreted now has its body: the rest of this build, and later ones, build their own)
-    this.bodiesAhead?.done();
+    ahead?.done();
     this.bodiesAhead = undefined;
   }
 

@@ -130,13 +130,24 @@ export class BodyPrefetch implements BodySource {
     void this.close();
   }
 
+  arrived(ir: FunctionIR): boolean {
+    const id = this.ids.get(ir);
+    if (id === undefined) return false;
+    this.receive();
+    return this.ready.has(id);
+  }
+
+  private receive(): void {
+    // (what the analysis wants next goes out now: it is about to be busy)
+    this.flush();
+    if (!this.stopped) for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.accept(m.message as BodyReply);
+  }
+
   take(ir: FunctionIR): BuiltBody | undefined {
     const id = this.ids.get(ir);
     if (id === undefined) return undefined;
     this.ids.delete(ir);
-    // (what the analysis wants next goes out now: it is about to be busy)
-    this.flush();
-    if (!this.stopped) for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) this.accept(m.message as BodyReply);
+    this.receive();
     const r = this.ready.get(id);
     if (r) { this.ready.delete(id); this.stats.taken++; return { body: unpackBody(JSON.parse(r.json) as PackedNode), hasError: r.hasError }; }
     Atomics.store(this.taken, id, 1);
