@@ -812,28 +812,93 @@ export class Analysis {
     };
     // While bodies are built ahead, a function whose body has not arrived waits (so does one
     // calling a function that waits), and the ones after it go first, unless too many wait:
-    // the analysis builds fewer bodies itself, and never waits for the worker.
+    // the analysis builds fewer bodies itself, and never waits for the worker. A function
+    // that waits reads no summary the ones going first change (it calls none of them), and a
+    // function from which no call cycle is reachable is summarised once, from final
+    // summaries. Those from which one is (they are summarised again when a callee's summary
+    // changes, a bounded number of times: the outcome depends on their order) keep their
+    // order among themselves: once one waits, the next ones wait behind it. So no summary
+    // depends on when bodies arrive.
     const waiting: Def[] = [];
     const waits = new Set<Def>();
     const arrived = ahead?.arrived?.bind(ahead);
+    const ordered = arrived ? this.reachingCycles(order) : new Set<Def>();
+    let orderedWaiting = 0;
     const blocked = (d: Def): boolean => {
-      for (const ts of this.prog.calleeTargets(d)) for (const t of ts) if (t !== d && waits.has(t)) return true;
+      for (const ts of this.prog.calleeTargets(d)) for (const t of ts) if (waits.has(t)) return true;
       return !d.fn.ir.body && !this.trivial(d) && this.memo.get(d.fn.ir).summarySig !== this.runSig(d) && !arrived!(d.fn.ir);
     };
     for (let qi = 0; qi < queue.length || waiting.length;) {
       if (waiting.length && (qi >= queue.length || waiting.length >= MAX_WAITING || !blocked(waiting[0]!))) {
         const d = waiting.shift()!;
         waits.delete(d);
+        if (ordered.has(d)) orderedWaiting--;
         summarise(d);
         continue;
       }
       const d = queue[qi++]!;
-      if (arrived && this.prog.alive(d) && blocked(d)) { waiting.push(d); waits.add(d); continue; }
+      if (arrived && this.prog.alive(d) && ((orderedWaiting && ordered.has(d)) || blocked(d))) {
+        waiting.push(d);
+        waits.add(d);
+        if (ordered.has(d)) orderedWaiting++;
+        continue;
+      }
       summarise(d);
     }
     // (every function interpreted now has its body: the rest of this build, and later ones, build their own)
     ahead?.done();
     this.bodiesAhead = undefined;
+  }
+
+  /** The functions of `defs` from which a call cycle among them can be reached (see onCycles). */
+  private reachingCycles(defs: Def[]): Set<Def> {
+    const inSet = new Set(defs);
+    const out = this.onCycles(defs);
+    const stack = [...out];
+    while (stack.length) {
+      const d = stack.pop()!;
+      const callers = this.prog.callerSet(d.fn.name);
+      if (callers) for (const c of callers) {
+        if (!out.has(c) && inSet.has(c) && this.prog.resolve(d.fn.name, c.file).includes(d)) { out.add(c); stack.push(c); }
+      }
+    }
+    return out;
+  }
+
+  /** The functions of `defs` on a call cycle among them (a strongly connected component of two or more, or calling itself). */
+  private onCycles(defs: Def[]): Set<Def> {
+    const inSet = new Set(defs);
+    const index = new Map<Def, number>(), low = new Map<Def, number>();
+    const stack: Def[] = [], onStack = new Set<Def>(), out = new Set<Def>();
+    let n = 0;
+    for (const root of defs) {
+      if (index.has(root)) continue;
+      // (Tarjan's algorithm, iterative: a frame is a function and its next callee target)
+      const frames: { d: Def; targets: Def[]; i: number }[] = [];
+      const open = (d: Def): void => {
+        index.set(d, n); low.set(d, n); n++;
+        stack.push(d); onStack.add(d);
+        frames.push({ d, targets: this.prog.calleeTargets(d).flat().filter((t) => inSet.has(t)), i: 0 });
+      };
+      open(root);
+      while (frames.length) {
+        const f = frames[frames.length - 1]!;
+        if (f.i < f.targets.length) {
+          const t = f.targets[f.i++]!;
+          if (t === f.d) out.add(t);
+          if (!index.has(t)) open(t);
+          else if (onStack.has(t)) low.set(f.d, Math.min(low.get(f.d)!, index.get(t)!));
+          continue;
+        }
+        frames.pop();
+        if (frames.length) { const p = frames[frames.length - 1]!.d; low.set(p, Math.min(low.get(p)!, low.get(f.d)!)); }
+        if (low.get(f.d) !== index.get(f.d)) continue;
+        const scc: Def[] = [];
+        for (let x = stack.pop()!; ; x = stack.pop()!) { onStack.delete(x); scc.push(x); if (x === f.d) break; }
+        if (scc.length > 1) for (const x of scc) out.add(x);
+      }
+    }
+    return out;
   }
 
   private wantCallerBodies(d: Def, ahead: BodiesAhead): void {
