@@ -554,7 +554,7 @@ type WorkItem = [Def, string, string];
 /** Which functions a rule may judge, or reach one that it may (see Analysis.liveDefs). */
 type LiveSet = { has(d: Def): boolean };
 /** How many functions the first summaries let wait for their bodies built ahead (see refreshSummaries). */
-const MAX_WAITING = 24;
+const MAX_WAITING = 64;
 /** Above this many functions touched, an update decides which are live all at once. */
 const LIVE_BULK = 256;
 /** A context handed on to a function that waits: contributor id, target, context, the contributor's generation then. */
