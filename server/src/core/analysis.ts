@@ -867,35 +867,46 @@ export class Analysis {
 
   /** The functions of `defs` on a call cycle among them (a strongly connected component of two or more, or calling itself). */
   private onCycles(defs: Def[]): Set<Def> {
-    const inSet = new Set(defs);
-    const index = new Map<Def, number>(), low = new Map<Def, number>();
-    const stack: Def[] = [], onStack = new Set<Def>(), out = new Set<Def>();
+    // (Tarjan's algorithm, iterative, over the callee targets; per-function numbers by Def id)
+    let maxId = 0;
+    for (const d of defs) if (d.id > maxId) maxId = d.id;
+    const member = new Uint8Array(maxId + 1), index = new Int32Array(maxId + 1).fill(-1), low = new Int32Array(maxId + 1);
+    const onStack = new Uint8Array(maxId + 1);
+    for (const d of defs) member[d.id] = 1;
+    const stack: Def[] = [], out = new Set<Def>();
+    const frames: { d: Def; targets: Def[][]; i: number; j: number }[] = [];
     let n = 0;
+    const open = (d: Def): void => {
+      index[d.id] = low[d.id] = n++;
+      stack.push(d); onStack[d.id] = 1;
+      frames.push({ d, targets: this.prog.calleeTargets(d), i: 0, j: 0 });
+    };
     for (const root of defs) {
-      if (index.has(root)) continue;
-      // (Tarjan's algorithm, iterative: a frame is a function and its next callee target)
-      const frames: { d: Def; targets: Def[]; i: number }[] = [];
-      const open = (d: Def): void => {
-        index.set(d, n); low.set(d, n); n++;
-        stack.push(d); onStack.add(d);
-        frames.push({ d, targets: this.prog.calleeTargets(d).flat().filter((t) => inSet.has(t)), i: 0 });
-      };
+      if (index[root.id]! >= 0) continue;
       open(root);
       while (frames.length) {
         const f = frames[frames.length - 1]!;
         if (f.i < f.targets.length) {
-          const t = f.targets[f.i++]!;
+          const ts = f.targets[f.i]!;
+          if (f.j >= ts.length) { f.i++; f.j = 0; continue; }
+          const t = ts[f.j++]!;
+          if (!member[t.id]) continue;
           if (t === f.d) out.add(t);
-          if (!index.has(t)) open(t);
-          else if (onStack.has(t)) low.set(f.d, Math.min(low.get(f.d)!, index.get(t)!));
+          if (index[t.id]! < 0) open(t);
+          else if (onStack[t.id]) low[f.d.id] = Math.min(low[f.d.id]!, index[t.id]!);
           continue;
         }
         frames.pop();
-        if (frames.length) { const p = frames[frames.length - 1]!.d; low.set(p, Math.min(low.get(p)!, low.get(f.d)!)); }
-        if (low.get(f.d) !== index.get(f.d)) continue;
-        const scc: Def[] = [];
-        for (let x = stack.pop()!; ; x = stack.pop()!) { onStack.delete(x); scc.push(x); if (x === f.d) break; }
-        if (scc.length > 1) for (const x of scc) out.add(x);
+        const id = f.d.id;
+        if (frames.length) { const p = frames[frames.length - 1]!.d.id; low[p] = Math.min(low[p]!, low[id]!); }
+        if (low[id] !== index[id]) continue;
+        let size = 0;
+        for (let k = stack.length - 1; ; k--) { size++; if (stack[k] === f.d) break; }
+        for (let k = 0; k < size; k++) {
+          const x = stack.pop()!;
+          onStack[x.id] = 0;
+          if (size > 1) out.add(x);
+        }
       }
     }
     return out;
