@@ -11,7 +11,7 @@
  */
 import type { Catalogue, LockToken, Outcome, Primitive } from '../catalogue';
 import { ANY, C, E, N, R, Z, VMA_WRITE_FIELDS, PREDICATES, lockArgument, MM_LOCK_TOKENS } from '../catalogue';
-import type { Expr, FunctionIR, Stmt } from './ir';
+import { forEachExpr, type Expr, type FunctionIR, type Stmt } from './ir';
 
 export const STATE_BUDGET = 64;
 const STEP_BUDGET = 400_000;
@@ -438,26 +438,12 @@ export function valueReadNames(body: Stmt, cat: Catalogue): Set<string> {
       case 'un': expr(e.e); return;
       case 'bin': expr(e.l); expr(e.r); return;
       case 'cond': expr(e.c); expr(e.t); expr(e.f); return;
-      case 'stmt': stmt(e.s); return;
+      case 'stmt': forEachExpr(e.s, read); return;
       case 'other': for (const x of e.es) expr(x); return;
     }
   };
-  const stmt = (x: Stmt | null | undefined): void => {
-    if (!x) return;
-    switch (x.k) {
-      case 'expr': expr(x.e); return;
-      case 'if': expr(x.c); stmt(x.t); stmt(x.f); return;
-      case 'while': case 'do': expr(x.c); stmt(x.b); return;
-      case 'for': stmt(x.init); expr(x.c); expr(x.u); stmt(x.b); return;
-      case 'block': x.b.forEach(stmt); return;
-      case 'switch': expr(x.e); for (const c of x.cases) { c.vals?.forEach((v) => expr(v)); c.b.forEach(stmt); } return;
-      case 'ret': expr(x.e); return;
-      case 'label': stmt(x.s); return;
-      case 'pp': for (const a of x.alts) a.forEach(stmt); return;
-      default: return;
-    }
-  };
-  stmt(body);
+  const read = (e: Expr): void => expr(e);
+  forEachExpr(body, read);
   VALUE_READS.set(body, { cat, names });
   return names;
 }
@@ -573,27 +559,12 @@ class Interp {
         case 'un': expr(e.e); break;
         case 'bin': expr(e.l); expr(e.r); break;
         case 'cond': expr(e.c); expr(e.t); expr(e.f); break;
-        case 'stmt': stmt(e.s); break;
+        case 'stmt': forEachExpr(e.s, expr); break;
         case 'other': e.es.forEach(expr); break;
         default: break;
       }
     };
-    const stmt = (s: Stmt | null | undefined): void => {
-      if (!s) return;
-      switch (s.k) {
-        case 'expr': expr(s.e); break;
-        case 'if': expr(s.c); stmt(s.t); stmt(s.f); break;
-        case 'while': case 'do': expr(s.c); stmt(s.b); break;
-        case 'for': stmt(s.init); expr(s.c); expr(s.u); stmt(s.b); break;
-        case 'block': s.b.forEach(stmt); break;
-        case 'switch': expr(s.e); s.cases.forEach((c) => c.b.forEach(stmt)); break;
-        case 'ret': expr(s.e); break;
-        case 'label': stmt(s.s); break;
-        case 'pp': s.alts.forEach((a) => a.forEach(stmt)); break;
-        default: break;
-      }
-    };
-    stmt(this.I.fn.body);
+    forEachExpr(this.I.fn.body, expr);
     const vars = new Map<string, LockToken>();
     for (const [v, l] of kind) if (l) vars.set(v, l);
     this.body.lockPtrs = { cat, vars };

@@ -135,6 +135,26 @@ function unpackExpr(p: any): Expr {
   }
 }
 
+/**
+ * Calls `f` on each expression a statement holds, its nested statements' included (those
+ * inside a statement expression are `f`'s to walk: it sees the `stmt` expression).
+ */
+export function forEachExpr(s: Stmt | null | undefined, f: (e: Expr) => void): void {
+  if (!s) return;
+  switch (s.k) {
+    case 'expr': f(s.e); return;
+    case 'if': f(s.c); forEachExpr(s.t, f); forEachExpr(s.f, f); return;
+    case 'while': case 'do': f(s.c); forEachExpr(s.b, f); return;
+    case 'for': forEachExpr(s.init, f); if (s.c) f(s.c); if (s.u) f(s.u); forEachExpr(s.b, f); return;
+    case 'block': for (const x of s.b) forEachExpr(x, f); return;
+    case 'switch': f(s.e); for (const c of s.cases) { for (const v of c.vals ?? []) f(v); for (const x of c.b) forEachExpr(x, f); } return;
+    case 'ret': if (s.e) f(s.e); return;
+    case 'label': forEachExpr(s.s, f); return;
+    case 'pp': for (const a of s.alts) for (const x of a) forEachExpr(x, f); return;
+    default: return;
+  }
+}
+
 /** Deepest statement/expression nesting turned into IR; deeper parts become opaque. */
 export const MAX_NESTING = 200;
 
