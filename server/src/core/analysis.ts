@@ -598,6 +598,7 @@ export class Analysis {
   private pendingContribs: (PendingContrib | PendingHandOn)[] = [];
   /** Contexts another contribution now stands for, with another witness chain (see represent). */
   private rechained: [Def, string][] = [];
+  /** Per contributor that has contributions pending, how often it ran again or went since (see supersede); cleared once none is pending. */
   private readonly contribGen = new Map<string, number>();
   /** The functions whose contexts each update completes (see liveDefs). */
   private live: LiveSet = new Set<Def>();
@@ -1096,6 +1097,8 @@ export class Analysis {
         else this.applyContrib(w, enqueue);
       }
     }
+    // (generations tell a pending contribution from a superseded one: none is pending now)
+    this.contribGen.clear();
   }
 
   /** A context handed on in the main queue to a function that waited (unless its contributor has since run again or gone). */
