@@ -7,20 +7,16 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Parser } from 'web-tree-sitter';
-import { catalogueFor } from '../../server/src/catalogue';
 import { createAnalysisHost } from '../../server/src/core';
-import { Analysis, AnalysisMemo, type BodiesAhead } from '../../server/src/core/analysis';
-import { lineStarts, materializeBody, parseLight, position } from '../../server/src/core/parse';
+import type { Analysis, BodiesAhead } from '../../server/src/core/analysis';
 import type { FunctionIR } from '../../server/src/core/ir';
 import type { BuiltBody } from '../../server/src/core/parse';
 import type { BodySource } from '../../server/src/core/workspace';
 import { loadCLanguage } from '../../server/src/node/tree-sitter';
-import { REAL_TREE, withTexts } from '../support/analysis';
-import { listFixtures, repoRoot } from '../support/fixtures';
+import { analyse, fixtureAndSampleTexts, REAL_TREE, withTexts } from '../support/analysis';
 import { findTree, sourceFiles } from '../support/kernel-tree';
 
 /** Bodies "arrive" after being asked about 0, 1, 2 or 3 times `delay` times (by name), every third one wanted never; none is ever handed over. */
@@ -45,11 +41,7 @@ class LateBodies implements BodySource {
   take(ir: FunctionIR): BuiltBody | undefined { this.taken.push(ir); return undefined; }
 }
 
-function sources(): [string, string][] {
-  const dir = join(repoRoot, 'examples');
-  const sample = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.[ch]$/.test(f)).map((f) => join(dir, f));
-  return [...listFixtures(), ...sample].sort().map((p) => [p, readFileSync(p, 'utf8')]);
-}
+const sources = fixtureAndSampleTexts;
 
 test('functions that wait for their bodies change the order of the summaries, not a result', async () => {
   const language = await loadCLanguage();
@@ -83,17 +75,6 @@ function outcome(a: Analysis): { summaries: Map<string, string>; findings: strin
   return { summaries, findings };
 }
 
-async function analyseWith(files: [string, string][], version: string, ahead?: BodiesAhead): Promise<Analysis> {
-  const parser = new Parser();
-  parser.setLanguage(await loadCLanguage());
-  const a = new Analysis(catalogueFor(version), new AnalysisMemo(), (ir) => materializeBody(parser, ir), ahead);
-  a.update(files.map(([path, text]) => {
-    const starts = lineStarts(text);
-    return { path, input: { path, parsed: parseLight(text), lineOf: (off: number) => position(starts, off).line } };
-  }));
-  return a;
-}
-
 /** Bodies arrive at random (a seeded generator): each question is answered yes with probability `p`. */
 function randomArrivals(seed: number, p: number): BodiesAhead & { asked: number } {
   let x = (seed * 2654435761) >>> 0;
@@ -116,11 +97,11 @@ for (const version of ['6.1', '6.12']) {
     const dir = (tree as { dir: string }).dir;
     try {
       const files = withTexts([...sourceFiles(join(dir, 'mm')), ...sourceFiles(join(dir, 'arch/x86/mm'))]);
-      const alone = outcome(await analyseWith(files, version));
+      const alone = outcome(await analyse(files, version));
       assert.ok(alone.summaries.size > 3000, `functions: ${alone.summaries.size}`);
       for (const [seed, p] of [[3, 0.1], [4, 0.05]] as const) {
         const late = randomArrivals(seed, p);
-        const fed = outcome(await analyseWith(files, version, late));
+        const fed = outcome(await analyse(files, version, late));
         const differ = [...alone.summaries].filter(([k, v]) => fed.summaries.get(k) !== v).map(([k]) => k);
         assert.deepEqual(differ, [], `summaries that differ (seed ${seed}, p ${p})`);
         assert.deepEqual(fed.findings, alone.findings, `findings (seed ${seed}, p ${p})`);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser } from 'web-tree-sitter';
@@ -16,13 +16,10 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { BodyPrefetch } from '../../server/src/node/body-prefetch';
 import { RequestQueue, UNRANKED, type BodyReply, type BodyRequest } from '../../server/src/node/body-worker';
 import { loadCLanguage } from '../../server/src/node/tree-sitter';
-import { listFixtures, repoRoot } from '../support/fixtures';
+import { fixtureAndSampleTexts } from '../support/analysis';
+import { repoRoot } from '../support/fixtures';
 
-function sources(): [string, string][] {
-  const dir = join(repoRoot, 'examples');
-  const sample = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.[ch]$/.test(f)).map((f) => join(dir, f));
-  return [...listFixtures(), ...sample].sort().map((p) => [p, readFileSync(p, 'utf8')]);
-}
+const sources = fixtureAndSampleTexts;
 
 test('an analysis fed by the prefetch worker equals one that builds every body itself', async () => {
   const files = sources();

@@ -124,8 +124,6 @@ export class Program {
   opsOf(file: string): OpsEntry[] { return this.opsByFile.get(file) ?? []; }
   alive(d: Def): boolean { return this.live.has(d); }
   callersOf(name: string): Def[] { return [...(this.callers.get(name) ?? [])]; }
-  /** The callers of a name, not copied (not to be changed while iterated). */
-  callerSet(name: string): ReadonlySet<Def> | undefined { return this.callers.get(name); }
 
   /** Replaces one file's functions; functions whose text did not change keep their Def (and analyses). */
   setFile(path: string, input: FileInput | null): { added: Def[]; removed: Def[]; changed: Def[] } {
@@ -193,6 +191,24 @@ export class Program {
 
   private unindexCalls(d: Def): void {
     for (const c of d.fn.ir.callees) this.callers.get(c)?.delete(d);
+  }
+
+  /** The functions whose calls of `d`'s name resolve to `d`. */
+  directCallers(d: Def): Def[] {
+    const out: Def[] = [];
+    const callers = this.callers.get(d.fn.name);
+    if (callers) for (const c of callers) if (this.resolve(d.fn.name, c.file).includes(d)) out.push(c);
+    return out;
+  }
+
+  /** `seeds`, and every function from which one of them is reachable by calls (only through `among`, when given). */
+  reachingUp(seeds: Iterable<Def>, among?: ReadonlySet<Def>): Set<Def> {
+    const out = new Set<Def>(seeds);
+    const stack = [...out];
+    while (stack.length) {
+      for (const c of this.directCallers(stack.pop()!)) if (!out.has(c) && (!among || among.has(c))) { out.add(c); stack.push(c); }
+    }
+    return out;
   }
 
   private readonly targetsCache = new WeakMap<Def, { gen: number; callees: string[]; list: Def[][] }>();
@@ -557,8 +573,6 @@ type LiveSet = { has(d: Def): boolean };
 const MAX_WAITING = 64;
 /** Above this many functions touched, an update decides which are live all at once. */
 const LIVE_BULK = 256;
-/** A context handed on to a function that waits: contributor id, target, context, the contributor's generation then. */
-type PendingContrib = [string, Def, Ctx, number];
 /**
  * What one run of a live function has yet to hand on to the functions that wait: its
  * contexts for them are built when they are completed (over half of what the first
@@ -594,8 +608,8 @@ export class Analysis {
   /** Work for functions no rule judges, left for completeContexts (in queue order), and its ids. */
   private pendingDead: WorkItem[] = [];
   private pendingIds = new Set<string>();
-  /** Contexts handed on to functions that wait, and the generation of their contributor (see step). */
-  private pendingContribs: (PendingContrib | PendingHandOn)[] = [];
+  /** What live runs have yet to hand on to functions that wait (see step). */
+  private pendingHandOns: PendingHandOn[] = [];
   /** Contexts another contribution now stands for, with another witness chain (see represent). */
   private rechained: [Def, string][] = [];
   /** Per contributor that has contributions pending, how often it ran again or went since (see supersede); cleared once none is pending. */
@@ -853,17 +867,7 @@ export class Analysis {
 
   /** The functions of `defs` from which a call cycle among them can be reached (see onCycles). */
   private reachingCycles(defs: Def[]): Set<Def> {
-    const inSet = new Set(defs);
-    const out = this.onCycles(defs);
-    const stack = [...out];
-    while (stack.length) {
-      const d = stack.pop()!;
-      const callers = this.prog.callerSet(d.fn.name);
-      if (callers) for (const c of callers) {
-        if (!out.has(c) && inSet.has(c) && this.prog.resolve(d.fn.name, c.file).includes(d)) { out.add(c); stack.push(c); }
-      }
-    }
-    return out;
+    return this.prog.reachingUp(this.onCycles(defs), new Set(defs));
   }
 
   /** The functions of `defs` on a call cycle among them (a strongly connected component of two or more, or calling itself). */
@@ -914,8 +918,7 @@ export class Analysis {
   }
 
   private wantCallerBodies(d: Def, ahead: BodiesAhead): void {
-    const callers = this.prog.callerSet(d.fn.name);
-    if (callers) for (const c of callers) if (!c.fn.ir.body && this.prog.resolve(d.fn.name, c.file).includes(d)) ahead.want(c.fn.ir);
+    for (const c of this.prog.directCallers(d)) if (!c.fn.ir.body) ahead.want(c.fn.ir);
   }
 
   /** Callee-first order of the given functions (callees inside the set come first). */
@@ -1055,7 +1058,7 @@ export class Analysis {
 
   /** Work left for completeContexts (items and contexts handed on); 0 when every context is complete. */
   get waiting(): number {
-    return this.pendingDead.length + this.pendingContribs.length;
+    return this.pendingDead.length + this.pendingHandOns.length;
   }
 
   /**
@@ -1066,22 +1069,22 @@ export class Analysis {
    * for them. (Over mm/ they hold over half of all contexts.)
    */
   completeContexts(): void {
-    if (!this.pendingDead.length && !this.pendingContribs.length) return;
+    if (!this.pendingDead.length && !this.pendingHandOns.length) return;
     // By witness-chain length, as the main queue (breadth-first from the seeds) goes: a context
     // handed on from a chain of n functions is added at n, the work on a context with a chain of
     // n runs at n. So which contexts a function keeps (at most MAX_CONTEXTS), and which chain
     // shows for each, go to the shorter chains, as in one queue.
-    const byDepth: (WorkItem | PendingContrib | PendingHandOn)[][] = [];
+    const byDepth: (WorkItem | PendingHandOn)[][] = [];
     let depth = 0;
     const inWork = this.pendingIds;
     const at = (n: number) => (byDepth[Math.max(depth, n)] ??= []);
     const pushItem = (item: WorkItem) => { at(this.ctxs.get(item[0])?.get(item[1])?.ctx.via.length ?? 0).push(item); };
-    const items = this.pendingDead, contribs = this.pendingContribs;
+    const items = this.pendingDead, handOns = this.pendingHandOns;
     this.pendingDead = [];
     this.pendingIds = new Set();
-    this.pendingContribs = [];
+    this.pendingHandOns = [];
     // (what a context with a chain of n hands on has a chain of n + 1: added at n)
-    for (const c of contribs) at(Array.isArray(c) ? c[2].via.length - 1 : Math.max(0, c.ctx.via.length - 1) + 1).push(c);
+    for (const h of handOns) at(Math.max(0, h.ctx.via.length - 1) + 1).push(h);
     for (const item of items) pushItem(item);
     const enqueue = (d: Def, key: string) => {
       const item = this.workItem(inWork, d, key);
@@ -1092,33 +1095,30 @@ export class Analysis {
       if (!work) continue;
       for (let i = 0; i < work.length; i++) {
         const w = work[i]!;
-        if (!Array.isArray(w)) this.applyHandOn(w, enqueue);
-        else if (w.length === 3) this.step(w, inWork, enqueue, null);
-        else this.applyContrib(w, enqueue);
+        if (Array.isArray(w)) this.step(w, inWork, enqueue, null);
+        else this.applyHandOn(w, enqueue);
       }
     }
     // (generations tell a pending contribution from a superseded one: none is pending now)
     this.contribGen.clear();
   }
 
-  /** A context handed on in the main queue to a function that waited (unless its contributor has since run again or gone). */
-  private applyContrib([cid, target, ctx, gen]: PendingContrib, enqueue: (d: Def, key: string) => void): void {
-    if ((this.contribGen.get(cid) ?? 0) !== gen || !this.prog.alive(target)) return;
-    const had = this.ctxs.get(target)?.get(ctx.key)?.by.has(cid);
-    const added = !had && this.addCtx(target, ctx, cid);
-    if (added) enqueue(target, ctx.key);
-    if (had || added || this.ctxs.get(target)?.get(ctx.key)?.by.has(cid)) {
-      let list = this.contrib.get(cid);
-      if (!list) this.contrib.set(cid, (list = []));
-      if (!list.some((o) => o.target === target && o.key === ctx.key)) list.push({ target, key: ctx.key });
-    }
-  }
-
-  /** What a run left to hand on to the functions that waited (see PendingHandOn). */
+  /** What a run left to hand on to the functions that waited (see PendingHandOn), unless its contributor has since run again or gone. */
   private applyHandOn(h: PendingHandOn, enqueue: (d: Def, key: string) => void): void {
-    if ((this.contribGen.get(h.cid) ?? 0) !== h.gen || !this.prog.alive(h.d)) return;
+    const { cid } = h;
+    if ((this.contribGen.get(cid) ?? 0) !== h.gen || !this.prog.alive(h.d)) return;
     const waited = (t: Def) => !this.live.has(t) && !h.handled?.has(t);
-    for (const x of this.handOn(h.d, h.ctx, h.res, h.transparent, waited)) this.applyContrib([h.cid, x.target, x.ctx, h.gen], enqueue);
+    for (const { target, ctx } of this.handOn(h.d, h.ctx, h.res, h.transparent, waited)) {
+      if (!this.prog.alive(target)) continue;
+      const had = this.ctxs.get(target)?.get(ctx.key)?.by.has(cid);
+      const added = !had && this.addCtx(target, ctx, cid);
+      if (added) enqueue(target, ctx.key);
+      if (had || added || this.ctxs.get(target)?.get(ctx.key)?.by.has(cid)) {
+        let list = this.contrib.get(cid);
+        if (!list) this.contrib.set(cid, (list = []));
+        if (!list.some((o) => o.target === target && o.key === ctx.key)) list.push({ target, key: ctx.key });
+      }
+    }
   }
 
   /**
@@ -1148,7 +1148,7 @@ export class Analysis {
     if (waits) {
       const gen = this.contribGen.get(cid) ?? 0;
       this.contribGen.set(cid, gen);
-      this.pendingContribs.push({ cid, d, ctx, res: res.result, transparent: res.transparent, gen, handled: before ? handled : null });
+      this.pendingHandOns.push({ cid, d, ctx, res: res.result, transparent: res.transparent, gen, handled: before ? handled : null });
     }
     if (before) {
       const nowKeys = new Set(now.map((x) => `${x.target.id}|${x.ctx.key}`));
@@ -1194,17 +1194,7 @@ export class Analysis {
    * interpreted ones up (a cold build asks about every function).
    */
   liveDefs(): LiveSet {
-    const live = new Set<Def>();
-    const stack: Def[] = [];
-    for (const d of this.prog.defs) if (!this.trivial(d)) { live.add(d); stack.push(d); }
-    while (stack.length) {
-      const d = stack.pop()!;
-      const callers = this.prog.callerSet(d.fn.name);
-      if (callers) for (const c of callers) {
-        if (!live.has(c) && this.prog.resolve(d.fn.name, c.file).includes(d)) { live.add(c); stack.push(c); }
-      }
-    }
-    return live;
+    return this.prog.reachingUp(this.prog.defs.filter((d) => !this.trivial(d)));
   }
 
   /**

@@ -406,14 +406,19 @@ function mentions(text: string, v: string): boolean {
   return re.test(text);
 }
 
-/** Calls whose arguments' values a run reads (conditions, assertions), besides primitives and predicates. */
-const READS_ARGS = new Set(['likely', 'unlikely', 'READ_ONCE', 'data_race', 'IS_ERR', 'IS_ERR_OR_NULL', 'BUG_ON', 'VM_BUG_ON']);
+/** Calls whose one argument is the condition they wrap (`if (unlikely(!vma))`). */
+const CONDITION_WRAPPERS = new Set(['likely', 'unlikely', 'READ_ONCE', 'data_race']);
+/** Error-pointer tests, and the values their argument has where they are true. */
+const ERR_TESTS = new Map([['IS_ERR', E], ['IS_ERR_OR_NULL', E | Z]]);
+/** Assertions: execution goes on only where their condition is false. */
+const BUG_ASSERTIONS = new Set(['BUG_ON', 'VM_BUG_ON']);
 const VALUE_READS = new WeakMap<Stmt, { cat: Catalogue; names: Set<string> }>();
 
 /**
  * Variables whose value some run of this body may read or change: each of their uses,
  * except as a direct argument of a named call that reads no argument's value (not a
- * catalogue primitive, a predicate, a member call or one of READS_ARGS) and as the base
+ * catalogue primitive, a predicate, a member call, a condition wrapper, an error-pointer
+ * test or an assertion) and as the base
  * of a field access (whose value is never the variable's). A parameter not named here
  * changes a run only by the value it hands on as an argument (see `rebase` in analysis.ts).
  * Keep in step with `cond` and `call`.
@@ -429,7 +434,8 @@ export function valueReadNames(body: Stmt, cat: Catalogue): Set<string> {
       case 'lit': return;
       case 'field': expr(e.base, true); return;
       case 'call': {
-        const readsNone = !!e.name && !e.member && !e.fn && !cat.byName.has(e.name) && !PREDICATES[e.name] && !READS_ARGS.has(e.name) && !e.name.startsWith('guard:');
+        const readsNone = !!e.name && !e.member && !e.fn && !cat.byName.has(e.name) && !PREDICATES[e.name]
+          && !CONDITION_WRAPPERS.has(e.name) && !ERR_TESTS.has(e.name) && !BUG_ASSERTIONS.has(e.name) && !e.name.startsWith('guard:');
         expr(e.fn);
         for (const a of e.args) expr(a, readsNone && a.k === 'id');
         return;
@@ -836,9 +842,9 @@ class Interp {
         break;
       }
       case 'call': {
-        if ((e.name === 'likely' || e.name === 'unlikely' || e.name === 'READ_ONCE' || e.name === 'data_race') && e.args.length === 1) return this.cond(e.args[0]!, S);
-        if (e.name === 'IS_ERR' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E);
-        if (e.name === 'IS_ERR_OR_NULL' && e.args.length === 1) return this.valueSplit(e.args[0]!, S, E | Z);
+        if (CONDITION_WRAPPERS.has(e.name) && e.args.length === 1) return this.cond(e.args[0]!, S);
+        const err = ERR_TESTS.get(e.name);
+        if (err !== undefined && e.args.length === 1) return this.valueSplit(e.args[0]!, S, err);
         const pred = PREDICATES[e.name];
         if (pred && e.args[pred.arg]) {
           // true only when the argument has these values; false says nothing
@@ -1131,7 +1137,7 @@ class Interp {
   private call(e: Extract<Expr, { k: 'call' }>, S: State[]): Res[] {
     let cur = S;
     if (e.fn) cur = this.exprStates(e.fn, cur);
-    if ((e.name === 'BUG_ON' || e.name === 'VM_BUG_ON') && e.args.length === 1) {
+    if (BUG_ASSERTIONS.has(e.name) && e.args.length === 1) {
       // execution goes on only where the condition is false
       const c = this.cond(e.args[0]!, cur);
       const a = e.args[0]!;

@@ -106,7 +106,7 @@ export class BodyPrefetch implements BodySource {
 
   private flush(): void {
     if (!this.batch.length) return;
-    if (!this.stopped) this.post(this.batch);
+    this.post(this.batch);
     this.batch = [];
   }
 

@@ -11,6 +11,7 @@ import { workerData, type MessagePort } from 'worker_threads';
 import { Parser } from 'web-tree-sitter';
 import { parseAlone, type BuiltBody } from '../core/parse';
 import { packBody } from '../core/ir';
+import { EventHeap } from '../simulator/heap';
 import { loadCLanguage } from './tree-sitter';
 
 export interface BodyRequest { id: number; rank: number; text: string; bodyAt: number }
@@ -33,55 +34,41 @@ export const UNRANKED = 1 << 24;
 
 interface Queued extends BodyRequest { beforeEnd: boolean }
 
-/** The requests waiting, lowest rank first (a binary heap). */
+/**
+ * The requests waiting, lowest rank first, equal ranks in the order pushed: the
+ * simulator's event heap, a request's rank as its time and its slot here as its payload.
+ */
 export class RequestQueue {
-  private heap: Queued[] = [];
+  private heap = new EventHeap();
+  private readonly slots: (Queued | undefined)[] = [];
+  private readonly free: number[] = [];
 
-  get size(): number { return this.heap.length; }
+  get size(): number { return this.heap.size; }
 
   push(r: Queued): void {
-    const h = this.heap;
-    h.push(r);
-    let i = h.length - 1;
-    while (i > 0) {
-      const up = (i - 1) >> 1;
-      if (!before(h[i]!, h[up]!)) break;
-      [h[i], h[up]] = [h[up]!, h[i]!];
-      i = up;
-    }
+    const slot = this.free.pop() ?? this.slots.length;
+    this.slots[slot] = r;
+    this.heap.push(r.rank, slot);
   }
 
   pop(): Queued | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length && last) { h[0] = last; this.down(0); }
-    return top;
+    if (!this.heap.size) return undefined;
+    const slot = this.heap.pop();
+    const r = this.slots[slot];
+    this.slots[slot] = undefined;
+    this.free.push(slot);
+    return r;
   }
 
+  /** New ranks (`pairs`: id, rank, ...); a request not named goes after every named one. */
   rerank(pairs: number[]): void {
     const rank = new Map<number, number>();
     for (let i = 0; i + 1 < pairs.length; i += 2) rank.set(pairs[i]!, pairs[i + 1]!);
-    for (const r of this.heap) r.rank = rank.get(r.id) ?? UNRANKED + r.id;
-    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.down(i);
+    const waiting: Queued[] = [];
+    for (let r = this.pop(); r; r = this.pop()) waiting.push(r);
+    // (pushed again in the order asked: equal ranks keep it)
+    for (const r of waiting.sort((a, b) => a.id - b.id)) { r.rank = rank.get(r.id) ?? UNRANKED + r.id; this.push(r); }
   }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l]!, h[m]!)) m = l;
-      if (r < h.length && before(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  }
-}
-
-function before(a: BodyRequest, b: BodyRequest): boolean {
-  return a.rank < b.rank || (a.rank === b.rank && a.id < b.id);
 }
 
 /**
