@@ -17,6 +17,12 @@ import type { CallSite } from './types';
 export const MAX_CONTEXTS = 8;
 const CONTEXT_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write']);
 const CONTEXT_LOCKS_SORTED = [...CONTEXT_LOCKS].sort();
+/** Context locks as bits (in sorted order), and each set of them as its key text (`mmap_read1,vma_read1`). */
+const CONTEXT_LOCK_BITS = new Map(CONTEXT_LOCKS_SORTED.map((l, i) => [l, 1 << i]));
+const CONTEXT_LOCK_KEYS = Array.from({ length: 1 << CONTEXT_LOCKS_SORTED.length }, (_, m) => CONTEXT_LOCKS_SORTED.filter((_, i) => m & (1 << i)).map((l) => `${l}1`).join(','));
+/** What an unknown entry may hand on (vma_read, mmap_write), and mmap_lock in any mode. */
+const STRONG_BITS = CONTEXT_LOCK_BITS.get('vma_read')! | CONTEXT_LOCK_BITS.get('mmap_write')!;
+const MMAP_BITS = CONTEXT_LOCK_BITS.get('mmap_read')! | CONTEXT_LOCK_BITS.get('mmap_write')! | CONTEXT_LOCK_BITS.get('mmap_any')!;
 
 export interface Def {
   id: number;
@@ -80,6 +86,9 @@ export class AnalysisMemo {
     return m;
   }
 }
+
+/** What a name no function of the workspace defines resolves to (never changed). */
+const NO_DEFS: Def[] = Object.freeze([]) as unknown as Def[];
 
 export class Program {
   private readonly byFile = new Map<string, Def[]>();
@@ -225,11 +234,12 @@ export class Program {
 
   /** Definitions a call from `file` to `name` may reach: same file, else headers, else non-static ones. */
   resolve(name: string, file: string): Def[] {
+    const all = this.byName.get(name);
+    if (!all) return NO_DEFS;
     let perName = this.resolveCache.get(name);
     if (!perName) this.resolveCache.set(name, (perName = new Map()));
     const hit = perName.get(file);
     if (hit) return hit;
-    const all = this.byName.get(name) ?? [];
     let r = all.filter((d) => d.file === file);
     if (!r.length) r = all.filter((d) => d.isHeader);
     if (!r.length) r = all.filter((d) => !d.fn.isStatic);
@@ -408,33 +418,42 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
   const out: Derived[] = [];
   // (what was handed on per call site: a call re-run in a loop or goto round repeats its entries)
   const byAt = new Map<number, Derived[]>();
+  const scratch: number[] = [];
   for (const ev of res.events) {
     if (ev.k !== 'call' || !ev.callee) continue;
     const args = ev.args ?? [];
     for (const s of ev.states) {
       const sl = s.locks;
-      let locks: Record<string, number> = {};
       // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
       // (mmap_any gives way to a known mode.)
       const rw = (sl.mmap_read ?? 0) > 0 || (sl.mmap_write ?? 0) > 0;
-      for (const l in sl) if (sl[l]! > 0 && CONTEXT_LOCKS.has(l) && !(rw && l === 'mmap_any')) locks[l] = 1;
-      locks = orEmpty(locks);
-      const strong = !!(locks.vma_read || locks.mmap_write);
+      let mask = 0;
+      for (const l in sl) if (sl[l]! > 0) { const b = CONTEXT_LOCK_BITS.get(l); if (b !== undefined && !(rw && l === 'mmap_any')) mask |= b; }
+      const strong = (mask & STRONG_BITS) !== 0;
       if (strongOnly && !strong) continue;
       let flag = s.flag;
       if (flag === 0) {
-        const vma = held(s, 'vma_read') > 0, mm = (locks.mmap_read ?? 0) + (locks.mmap_write ?? 0) + (locks.mmap_any ?? 0) > 0;
+        const vma = held(s, 'vma_read') > 0, mm = (mask & MMAP_BITS) !== 0;
         if (vma && !mm) flag = 1; else if (mm && !vma) flag = 2;
       }
       // parameters passed a known value (NULL, or surely not NULL) on this path
-      const argVals = new Array<number>(args.length);
-      for (let i = 0; i < args.length; i++) { const v = argValue(args[i]!, s); argVals[i] = v === 1 || (v & 1) === 0 ? v : -1; }
-      let lockKey = '';
-      for (const l of CONTEXT_LOCKS_SORTED) if (locks[l]) lockKey += lockKey ? `,${l}1` : `${l}1`;
+      scratch.length = args.length;
+      for (let i = 0; i < args.length; i++) { const v = argValue(args[i]!, s); scratch[i] = v === 1 || (v & 1) === 0 ? v : -1; }
+      const lockKey = CONTEXT_LOCK_KEYS[mask]!;
       const anon = s.facts.isanon;
       let same = byAt.get(ev.at);
-      if (same?.some((x) => x.callee === ev.callee && x.lockKey === lockKey && x.flag === flag && x.imprecise === s.imprecise && x.anon === anon && sameNumbers(x.argVals, argVals))) continue;
-      const dv: Derived = { callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals, imprecise: s.imprecise, anon, sites: s.sites, strong };
+      if (same) {
+        let dup = false;
+        for (const x of same) if (x.callee === ev.callee && x.lockKey === lockKey && x.flag === flag && x.imprecise === s.imprecise && x.anon === anon && sameNumbers(x.argVals, scratch)) { dup = true; break; }
+        if (dup) continue;
+      }
+      // (the record in the state's key order, as contexts always had it)
+      let locks = EMPTY as Record<string, number>;
+      if (mask) {
+        locks = {};
+        for (const l in sl) if (sl[l]! > 0 && ((CONTEXT_LOCK_BITS.get(l) ?? 0) & mask)) locks[l] = 1;
+      }
+      const dv: Derived = { callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals: scratch.slice(), imprecise: s.imprecise, anon, sites: s.sites, strong };
       if (!same) byAt.set(ev.at, (same = []));
       same.push(dv);
       out.push(dv);

@@ -1123,9 +1123,10 @@ class Interp {
     for (let i = 0; i < S.length; i++) if (S[i]!.dropped) { any = true; break; }
     if (!any) return;
     const text = e.k === 'id' ? e.n : this.compactTextOf(e);
+    const field = e.k === 'field';
     for (const s of S) {
       if (!s.dropped) continue;
-      if (s.dropped.vars.some((v) => v === text || (e.k === 'field' && text.startsWith(v + '->')))) {
+      if (s.dropped.vars.some((v) => v === text || (field && usesThrough(text, v)))) {
         if (this.reportedUses.has(e.at)) return;
         this.reportedUses.add(e.at);
         this.events.push({ k: 'use', text, at: e.at, end: e.end, state: s });
@@ -1237,11 +1238,8 @@ class Interp {
     // (contexts carry only the mm locks, so for the others this holds under a known entry too);
     // not a downgrade (it releases the same family), and not after this function released an entry's lock.
     if (definite) {
-      const fams = new Set<string>();
-      const relFams = new Set<string>();
-      for (const o of outcomes) for (const l of o.release ?? []) relFams.add(family(l));
-      for (const o of outcomes) for (const l of o.acquire ?? []) if (l !== 'vma_write' && !relFams.has(family(l))) fams.add(family(l));
-      if (fams.size) S = S.map((s) => this.attemptedFams(s, fams));
+      const fams = attemptedFamilies(outcomes);
+      if (fams.length) S = S.map((s) => this.attemptedFams(s, fams));
     }
     // A split is a guess only when outcomes with different lock effects can return
     // the same value: otherwise the return value (tested later) tells them apart.
@@ -1339,15 +1337,18 @@ class Interp {
   /** Under an unknown entry, taking a lock says the entry did not hold its family. */
   private attempted(s: State, l: LockToken): State {
     if (l === 'vma_write') return s;
-    return this.attemptedFams(s, new Set([family(l)]));
+    return this.attemptedFams(s, [family(l)]);
   }
 
-  private attemptedFams(s: State, fams: Set<string>): State {
+  private attemptedFams(s: State, fams: readonly string[]): State {
     let att: Record<string, true> | null = null;
-    for (const f of fams) {
+    for (let i = 0; i < fams.length; i++) {
+      const f = fams[i]!;
       if (s.att?.[f]) continue;
       // a negative count means the function released a lock its caller held: the entry did hold it
-      if (Object.keys(s.locks).some((l) => family(l) === f && (s.locks[l] ?? 0) < 0)) continue;
+      let releasedEntry = false;
+      for (const l in s.locks) if ((s.locks[l] ?? 0) < 0 && family(l) === f) { releasedEntry = true; break; }
+      if (releasedEntry) continue;
       att ??= { ...s.att };
       att[f] = true;
     }
@@ -1443,6 +1444,20 @@ interface BodyCache {
 const BODY_CACHE = new WeakMap<Stmt, BodyCache>();
 
 const GUESS_SPLIT = new WeakMap<Outcome[], boolean>();
+const ATTEMPTED = new WeakMap<Outcome[], string[]>();
+
+/** The lock families a primitive with these outcomes tries to take (not vma_write, not a family it also releases: a downgrade). */
+function attemptedFamilies(outcomes: Outcome[]): string[] {
+  let hit = ATTEMPTED.get(outcomes);
+  if (hit === undefined) {
+    const relFams = new Set<string>();
+    for (const o of outcomes) for (const l of o.release ?? []) relFams.add(family(l));
+    const fams = new Set<string>();
+    for (const o of outcomes) for (const l of o.acquire ?? []) if (l !== 'vma_write' && !relFams.has(family(l))) fams.add(family(l));
+    ATTEMPTED.set(outcomes, (hit = [...fams]));
+  }
+  return hit;
+}
 
 /** Do outcomes with different lock effects return a common value (so a split on them is a guess)? */
 function guessSplit(outcomes: Outcome[]): boolean {
@@ -1538,6 +1553,12 @@ export function family(l: string): string {
   if (l.startsWith('mmap')) return 'mmap';
   if (l === 'vma_read' || l === 'vma_write') return 'vma';
   return l.replace(/_(read|write)$/, '');
+}
+
+/** `text` starts with `v->` (without building that string). */
+function usesThrough(text: string, v: string): boolean {
+  const n = v.length;
+  return text.length > n + 1 && text.charCodeAt(n) === 45 && text.charCodeAt(n + 1) === 62 && text.startsWith(v);
 }
 
 function isVarLhs(lhs: string): boolean {
