@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
-import { argValue, EMPTY, held, initialState, isEmpty, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, valueReadNames, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, EMPTY, held, isEmpty, makeState, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, valueReadNames, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -453,7 +453,7 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
         locks = {};
         for (const l in sl) if (sl[l]! > 0 && ((CONTEXT_LOCK_BITS.get(l) ?? 0) & mask)) locks[l] = 1;
       }
-      const dv: Derived = { callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals: scratch.slice(), imprecise: s.imprecise, anon, sites: s.sites, strong };
+      const dv: Derived = { callee: ev.callee, at: ev.at, locks, lockKey, flag, argVals: scratch.slice(), imprecise: s.imprecise, anon, sites: s.sites, strong, targets: undefined, targetsFile: undefined, targetsGen: undefined };
       if (!same) byAt.set(ev.at, (same = []));
       same.push(dv);
       out.push(dv);
@@ -535,17 +535,18 @@ export function rebase(root: RunResult, ctx: Ctx): RunResult {
     let t = seen.get(st);
     if (!t) {
       // key order as a real run builds them: the entry's first
-      t = {
-        ...st,
+      t = makeState(
         // (an empty entry record adds nothing: the state's own record, same keys in the same order)
-        locks: isEmpty(ctx.locks) ? st.locks : { ...ctx.locks, ...st.locks },
+        isEmpty(ctx.locks) ? st.locks : { ...ctx.locks, ...st.locks },
+        ctx.flag,
         // (parameter values: the entry's, never read or changed by the body: see valueReadNames)
-        vals: !ctx.params || isEmpty(ctx.params) ? st.vals : { ...ctx.params, ...st.vals },
-        flag: ctx.flag,
-        facts: ctx.anon === undefined ? st.facts : { isanon: ctx.anon, ...st.facts },
-        imprecise: st.imprecise || !!ctx.imprecise,
-        sites: isEmpty(ctx.sites) ? st.sites : { ...ctx.sites, ...st.sites },
-      };
+        !ctx.params || isEmpty(ctx.params) ? st.vals : { ...ctx.params, ...st.vals },
+        ctx.anon === undefined ? st.facts : { isanon: ctx.anon, ...st.facts },
+        st.dropped,
+        st.imprecise || !!ctx.imprecise,
+        isEmpty(ctx.sites) ? st.sites : { ...ctx.sites, ...st.sites },
+        st.att, st.tried, st.misrel, st.rel, st.minorJoined,
+      );
       seen.set(st, t);
     }
     return t;
@@ -739,7 +740,7 @@ export class Analysis {
       guardClasses: this.prog.guardClasses,
       scopedGuards: new Map(d.fn.scopedGuards),
       // (records are never changed once made: the context's are the entry state's)
-      entry: { ...initialState(ctx.locks, ctx.flag, ctx.sites, ctx.params ?? EMPTY), imprecise: !!ctx.imprecise, facts: ctx.anon === undefined ? EMPTY : { isanon: ctx.anon } },
+      entry: makeState(orEmpty(ctx.locks), ctx.flag, orEmpty(ctx.params ?? EMPTY), ctx.anon === undefined ? EMPTY : { isanon: ctx.anon }, null, !!ctx.imprecise, ctx.sites, undefined, undefined, undefined, undefined, undefined),
       known: ctx.known,
     });
     if (m.runs.size > 32) m.runs.clear();

@@ -199,9 +199,54 @@ export function isEmpty(r: Readonly<Record<string, unknown>>): boolean {
 }
 
 export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Readonly<Record<string, Site>> = EMPTY, vals: Readonly<Record<string, number>> = EMPTY): State {
-  // Every field present, in one order: all states share one object shape, so the
-  // interpreter's spreads and field reads stay monomorphic (much faster in V8).
-  return { locks: orEmpty(locks), flag, vals: orEmpty(vals), facts: EMPTY, dropped: null, imprecise: false, sites, att: undefined, tried: undefined, misrel: undefined, rel: undefined, minorJoined: undefined };
+  return makeState(orEmpty(locks), flag, orEmpty(vals), EMPTY, null, false, sites, undefined, undefined, undefined, undefined, undefined);
+}
+
+/**
+ * Every state is built here, from one literal with every field: all states share one
+ * object shape with all twelve fields inside the object. (A spread `{ ...s, f: v }`
+ * copies into an object with four inline slots and the rest in a second array: two
+ * allocations per state, and a third of the memory the runs keep.) The `with*`
+ * functions below are the copies with one or two fields changed.
+ */
+export function makeState(locks: State['locks'], flag: 0 | 1 | 2, vals: State['vals'], facts: State['facts'], dropped: State['dropped'], imprecise: boolean,
+  sites: State['sites'], att: State['att'], tried: State['tried'], misrel: State['misrel'], rel: State['rel'], minorJoined: State['minorJoined']): State {
+  return { locks, flag, vals, facts, dropped, imprecise, sites, att, tried, misrel, rel, minorJoined };
+}
+
+export function withLocks(s: State, locks: State['locks']): State {
+  return makeState(locks, s.flag, s.vals, s.facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+function withLocksAndSites(s: State, locks: State['locks'], sites: State['sites']): State {
+  return makeState(locks, s.flag, s.vals, s.facts, s.dropped, s.imprecise, sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+function withFlag(s: State, flag: 0 | 1 | 2): State {
+  return makeState(s.locks, flag, s.vals, s.facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+function withVals(s: State, vals: State['vals']): State {
+  return makeState(s.locks, s.flag, vals, s.facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+function withFacts(s: State, facts: State['facts']): State {
+  return makeState(s.locks, s.flag, s.vals, facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+/** Values and facts forgotten (loop widening). */
+function withoutValsAndFacts(s: State): State {
+  return makeState(s.locks, s.flag, EMPTY, EMPTY, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+function withDropped(s: State, dropped: State['dropped']): State {
+  return makeState(s.locks, s.flag, s.vals, s.facts, dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+function imprecise(s: State): State {
+  return s.imprecise ? s : makeState(s.locks, s.flag, s.vals, s.facts, s.dropped, true, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
+}
+function withAttempts(s: State, att: State['att'], tried: State['tried']): State {
+  return makeState(s.locks, s.flag, s.vals, s.facts, s.dropped, s.imprecise, s.sites, att, tried, s.misrel, s.rel, s.minorJoined);
+}
+function misreleased(s: State): State {
+  return s.misrel ? s : makeState(s.locks, s.flag, s.vals, s.facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, true, s.rel, s.minorJoined);
+}
+function withRel(s: State, rel: State['rel']): State {
+  return makeState(s.locks, s.flag, s.vals, s.facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, rel, s.minorJoined);
 }
 
 /** Abstract value of an argument in a state: a literal, a tracked variable, or anything. */
@@ -389,10 +434,8 @@ function join(a: State, b: State): State {
     for (const k in b.tried) if (!tried?.[k]) { tried = { ...tried, ...b.tried }; break; }
   }
   if (!vals && !facts && !locks && a.imprecise === b.imprecise && att === a.att && tried === a.tried) return a;
-  return {
-    ...a, vals: vals ?? a.vals, facts: facts ?? a.facts, imprecise: a.imprecise || b.imprecise,
-    locks: locks ?? a.locks, minorJoined: !!locks || a.minorJoined || b.minorJoined, att, tried,
-  };
+  return makeState(locks ?? a.locks, a.flag, vals ?? a.vals, facts ?? a.facts, a.dropped, a.imprecise || b.imprecise, a.sites, att, tried, a.misrel, a.rel,
+    !!locks || a.minorJoined || b.minorJoined);
 }
 
 const WORD_CACHE = new Map<string, RegExp>();
@@ -701,7 +744,7 @@ class Interp {
           next = dedupe(next).filter((st) => !seen.has(coarseKey(st)));
           if (round === LOOP_ROUNDS && next.length) {
             // widening: give up distinguishing values, the lock sets are what matter
-            const c2 = s.c ? this.cond(s.c, next.map((st) => ({ ...st, vals: EMPTY, facts: EMPTY }))) : { t: [], f: [] };
+            const c2 = s.c ? this.cond(s.c, next.map(withoutValsAndFacts)) : { t: [], f: [] };
             exits.push(...c2.f);
             break;
           }
@@ -720,7 +763,7 @@ class Interp {
           const c = this.cond(s.c, [...body.normal, ...body.cont]);
           exits.push(...c.f);
           inS = dedupe(c.t).filter((st) => !seen.has(coarseKey(st)));
-          if (round === LOOP_ROUNDS) { exits.push(...inS.map((st) => ({ ...st, vals: EMPTY, facts: EMPTY }))); break; }
+          if (round === LOOP_ROUNDS) { exits.push(...inS.map(withoutValsAndFacts)); break; }
         }
         return { normal: dedupe(exits), brk: NONE, cont: NONE };
       }
@@ -945,8 +988,8 @@ class Interp {
       this.expr(e.l, S);
       const t: State[] = [], f: State[] = [];
       for (const s of S) {
-        if (s.flag !== 2) t.push(s.flag === 1 ? s : { ...s, flag: 1 });
-        if (s.flag !== 1) f.push(s.flag === 2 ? s : { ...s, flag: 2 });
+        if (s.flag !== 2) t.push(s.flag === 1 ? s : withFlag(s, 1));
+        if (s.flag !== 1) f.push(s.flag === 2 ? s : withFlag(s, 2));
       }
       return { t, f };
     }
@@ -984,7 +1027,7 @@ class Interp {
         const fv = r.v & (ANY & ~want) & (other ? ANY : ANY);
         const tracked = name && r.s.vals[name] !== undefined;
         // a RETRY test on a value we did not see produced: the path is a guess
-        const st = tracked || r.v !== ANY ? r.s : r.s.imprecise ? r.s : { ...r.s, imprecise: true };
+        const st = tracked || r.v !== ANY ? r.s : imprecise(r.s);
         if (tv) t.push(tracked ? setVal(st, name!, tv) : st);
         if (fv) f.push(tracked ? setVal(st, name!, fv) : st);
       }
@@ -1005,8 +1048,8 @@ class Interp {
     const t: State[] = [], f: State[] = [];
     for (const s of S) {
       const v = s.facts[key];
-      if (v !== false) t.push(v === true ? s : { ...s, facts: withKey(s.facts, key, true) });
-      if (v !== true) f.push(v === false ? s : { ...s, facts: withKey(s.facts, key, false) });
+      if (v !== false) t.push(v === true ? s : withFacts(s, withKey(s.facts, key, true)));
+      if (v !== true) f.push(v === false ? s : withFacts(s, withKey(s.facts, key, false)));
     }
     return { t, f, fact: key.startsWith('c:') ? key : undefined };
   }
@@ -1103,12 +1146,12 @@ class Interp {
       let s = r.s;
       if (simple) {
         if (e.op === '=' && r.v !== ANY) s = setVal(s, name, r.v);
-        else if (s.vals[name] !== undefined) s = { ...s, vals: without(s.vals, name) };
+        else if (s.vals[name] !== undefined) s = withVals(s, without(s.vals, name));
         s = killFacts(s, name);
-        if (fresh) s = { ...s, facts: withKey(s.facts, `new:${name}`, true) };
+        if (fresh) s = withFacts(s, withKey(s.facts, `new:${name}`, true));
         if (s.dropped && s.dropped.vars.includes(name)) {
           const vars = s.dropped.vars.filter((v) => v !== name);
-          s = { ...s, dropped: vars.length ? { site: s.dropped.site, vars } : null };
+          s = withDropped(s, vars.length ? { site: s.dropped.site, vars } : null);
         }
       }
       return { s, v: e.op === '=' ? r.v : ANY };
@@ -1145,7 +1188,7 @@ class Interp {
       const tryMmap = a.k === 'call' ? this.I.cat.lookup(a.name, '') : undefined;
       // BUG_ON(mmap_read_trylock(mm)): the caller holds mmap_lock for write
       const assertsWrite = !!tryMmap && !tryMmap.blockingMmap && tryMmap.outcomes.some((o) => o.acquire?.includes('mmap_read'));
-      return c.f.map((s) => ({ s: assertsWrite && !holdsMmap(s) ? { ...s, locks: { ...s.locks, mmap_write: 1 } } : s, v: ANY }));
+      return c.f.map((s) => ({ s: assertsWrite && !holdsMmap(s) ? withLocks(s, { ...s.locks, mmap_write: 1 }) : s, v: ANY }));
     }
     // Passing a dropped VMA on is a use; passing vmf is not (its vma field is checked where read).
     // Releasing the lock a second time is unlock-not-held's business, not a use.
@@ -1179,7 +1222,7 @@ class Interp {
     if (prim) {
       if (prim.initsVma && e.args[0]) {
         const v = varName(e.args[0]);
-        if (v) cur = cur.map((s) => ({ ...s, facts: withKey(s.facts, `new:${v}`, true) }));
+        if (v) cur = cur.map((s) => withFacts(s, withKey(s.facts, `new:${v}`, true)));
       }
       if (prim.asserts && !this.I.known) {
         // An assertion tells us what the unknown entry held.
@@ -1229,7 +1272,7 @@ class Interp {
     if (anyOf.includes('fault')) return s; // cannot tell which
     const l = anyOf[0]!;
     if (l === 'vma_write' || l === 'vma_read') return s;
-    return { ...s, locks: withKey(s.locks, l, Math.max(1, held(s, l) + 1)) };
+    return withLocks(s, withKey(s.locks, l, Math.max(1, held(s, l) + 1)));
   }
 
   private applyOutcomes(S: State[], outcomes: Outcome[], site: Site, ev: CallEvent, definite: boolean, dropVars: string[]): Res[] {
@@ -1253,18 +1296,18 @@ class Interp {
         if (o.vmaFlag !== undefined) {
           if (s.flag === (o.vmaFlag ? 2 : 1)) continue;
         }
-        let st: State = o.vmaFlag !== undefined && s.flag === 0 ? { ...s, flag: o.vmaFlag ? 1 : 2 } : s;
+        let st: State = o.vmaFlag !== undefined && s.flag === 0 ? withFlag(s, o.vmaFlag ? 1 : 2) : s;
         let missed: string | null = null;
         for (const l of o.release ?? []) {
           const r = this.release(st, l);
           if (r.missing && l !== 'vma_write') missed = r.missing;
           st = r.s;
-          if (!r.missing && l !== 'vma_write') st = { ...st, rel: withKey(st.rel, l === 'fault' ? (st.flag === 1 ? 'vma_read' : 'mmap_read') : l, site) };
+          if (!r.missing && l !== 'vma_write') st = withRel(st, withKey(st.rel, l === 'fault' ? (st.flag === 1 ? 'vma_read' : 'mmap_read') : l, site));
         }
         for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
-        if (o.drops) st = { ...st, dropped: { site, vars: dropVars } };
-        if (distinct && !definite) st = st.imprecise ? st : { ...st, imprecise: true };
-        if (missed) { missingHere.push({ state: s, lock: missed }); st = st.misrel ? st : { ...st, misrel: true }; }
+        if (o.drops) st = withDropped(st, { site, vars: dropVars });
+        if (distinct && !definite) st = imprecise(st);
+        if (missed) { missingHere.push({ state: s, lock: missed }); st = misreleased(st); }
         produced.push({ s: st, v: o.ret });
       }
       if (!definite && missingHere.length && missingHere.length < produced.length) {
@@ -1352,16 +1395,16 @@ class Interp {
       att ??= { ...s.att };
       att[f] = true;
     }
-    return att ? { ...s, att, tried: { ...s.tried, ...att } } : s;
+    return att ? withAttempts(s, att, { ...s.tried, ...att }) : s;
   }
 
   private acquire(s: State, l: LockToken, site: Site): State {
     if (l === 'vma_write') {
       if (held(s, 'vma_write') > 0) return s;
-      return { ...s, locks: withKey(s.locks, 'vma_write', 1), sites: withKey(s.sites, 'vma_write', site) };
+      return withLocksAndSites(s, withKey(s.locks, 'vma_write', 1), withKey(s.sites, 'vma_write', site));
     }
     // counts saturate: a loop that keeps taking a lock must converge
-    return { ...s, locks: withKey(s.locks, l, Math.min(held(s, l) + 1, 2)), sites: withKey(s.sites, l, site) };
+    return withLocksAndSites(s, withKey(s.locks, l, Math.min(held(s, l) + 1, 2)), withKey(s.sites, l, site));
   }
 
   private releaseAll(s: State, toks: LockToken[]): State {
@@ -1377,11 +1420,11 @@ class Interp {
     const known = this.I.known;
     const dec = (name: string): State => {
       const n = Math.max(held(s, name) - 1, -2);
-      return { ...s, locks: n === 0 ? without(s.locks, name) : withKey(s.locks, name, n) };
+      return withLocks(s, n === 0 ? without(s.locks, name) : withKey(s.locks, name, n));
     };
     if (l === 'vma_write') {
       if (!held(s, 'vma_write')) return { s, missing: null };
-      return { s: { ...s, locks: without(s.locks, 'vma_write') }, missing: null };
+      return { s: withLocks(s, without(s.locks, 'vma_write')), missing: null };
     }
     if (l === 'fault') {
       let target: string | null = null;
@@ -1402,7 +1445,7 @@ class Interp {
       if (held(s, other) > 0) {
         // the other mode is held: a read lock released as a writer (or the reverse)
         if (!known && s.att?.mmap) return { s: dec(other), missing: l };
-        return { s: { ...dec(other), imprecise: true }, missing: null };
+        return { s: imprecise(dec(other)), missing: null };
       }
     }
     const fam = family(l);
@@ -1545,7 +1588,7 @@ function equalityKey(a: string, b: string): string {
 }
 
 function minorUnsure(s: State): State {
-  return s.minorJoined ? s : { ...s, minorJoined: true };
+  return s.minorJoined ? s : makeState(s.locks, s.flag, s.vals, s.facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, true);
 }
 
 /** Lock family: the modes of one lock. */
@@ -1598,22 +1641,23 @@ function notNull(S: State[], name: string): State[] {
 
 function setVal(s: State, name: string, v: number): State {
   if (s.vals[name] === v) return s;
-  return { ...s, vals: withKey(s.vals, name, v) };
+  return withVals(s, withKey(s.vals, name, v));
 }
 
 function killFacts(s: State, name: string): State {
-  const keys = Object.keys(s.facts);
-  if (!keys.length) return s;
-  let facts: Record<string, boolean> | null = null;
-  const killed = (k: string) => (k.startsWith('c:') && k.includes(name) && mentions(k.slice(2), name)) || k === `new:${name}`;
-  for (let i = 0; i < keys.length; i++) {
-    if (!killed(keys[i]!)) continue;
-    facts = {};
-    for (let j = 0; j < i; j++) facts[keys[j]!] = s.facts[keys[j]!]!;
-    for (let j = i + 1; j < keys.length; j++) if (!killed(keys[j]!)) facts[keys[j]!] = s.facts[keys[j]!]!;
-    break;
-  }
-  return facts ? { ...s, facts: orEmpty(facts) } : s;
+  const f = s.facts;
+  let any = false;
+  for (const k in f) if (killedBy(k, name)) { any = true; break; }
+  if (!any) return s;
+  const facts: Record<string, boolean> = {};
+  for (const k in f) if (!killedBy(k, name)) facts[k] = f[k]!;
+  return withFacts(s, orEmpty(facts));
+}
+
+/** Does assigning `name` kill fact `k` (a condition that mentions it, or `new:name`)? (No string built for the test.) */
+function killedBy(k: string, name: string): boolean {
+  if (k.charCodeAt(0) === 99 && k.charCodeAt(1) === 58) return k.includes(name) && mentions(k.slice(2), name); // c:
+  return k.length === name.length + 4 && k.startsWith('new:') && k.endsWith(name);
 }
 
 /** A copy of a record without one key, in the same key order (`delete` would make the copy a slow dictionary). */
@@ -1647,7 +1691,7 @@ function forgetFact(states: State[], fact: string): State[] {
   const out: State[] = [];
   for (const s of states) {
     if (s.facts[fact] === undefined) { out.push(s); continue; }
-    const bare = { ...s, facts: without(s.facts, fact) };
+    const bare = withFacts(s, without(s.facts, fact));
     const k = buckets ? fullLockKey(bare) : 0;
     const candidates = buckets ? buckets.get(k) : groups;
     let g: Group | undefined;
@@ -1658,6 +1702,6 @@ function forgetFact(states: State[], fact: string): State[] {
     }
     if (s.facts[fact]) g.t = true; else g.f = true;
   }
-  for (const g of groups) out.push(g.t && g.f ? g.s : { ...g.s, facts: withKey(g.s.facts, fact, g.t) });
+  for (const g of groups) out.push(g.t && g.f ? g.s : withFacts(g.s, withKey(g.s.facts, fact, g.t)));
   return out;
 }
