@@ -129,10 +129,18 @@ export class Program {
     return this.opsCache;
   }
 
+  /** The functions ops tables name. */
+  get opsFunctions(): ReadonlySet<string> {
+    this.opsFnCache ??= new Set(this.ops.map((o) => o.e.fn));
+    return this.opsFnCache;
+  }
+  private opsFnCache: Set<string> | null = null;
+
   defsOf(file: string): Def[] { return this.byFile.get(file) ?? []; }
   opsOf(file: string): OpsEntry[] { return this.opsByFile.get(file) ?? []; }
   alive(d: Def): boolean { return this.live.has(d); }
   callersOf(name: string): Def[] { return [...(this.callers.get(name) ?? [])]; }
+  hasCallers(name: string): boolean { return (this.callers.get(name)?.size ?? 0) > 0; }
 
   /** Replaces one file's functions; functions whose text did not change keep their Def (and analyses). */
   setFile(path: string, input: FileInput | null): { added: Def[]; removed: Def[]; changed: Def[] } {
@@ -184,6 +192,7 @@ export class Program {
     if (next.length) this.byFile.set(path, next); else this.byFile.delete(path);
     this.defsCache = null;
     this.opsCache = null;
+    this.opsFnCache = null;
     this.guardClasses.clear();
     for (const l of this.guardsByFile.values()) for (const g of l) this.guardClasses.set(g.name, g);
     this.guardSig = [...this.guardClasses].map(([n, g]) => `${n}:${g.lockCall}`).sort().join(',');
@@ -554,8 +563,12 @@ export function rebase(root: RunResult, ctx: Ctx): RunResult {
   const returns: ReturnEvent[] = [];
   const events: Event[] = root.events.map((e): Event => {
     switch (e.k) {
-      case 'ret': { const r = { ...e, state: T(e.state) }; returns.push(r); return r; }
-      case 'call': return { ...e, states: e.states.map(T), after: e.after?.map(T), missing: e.missing.length ? e.missing.map((m) => ({ state: T(m.state), lock: m.lock })) : e.missing };
+      // (copies as the interpreter's literals build them, field for field: a spread would keep most fields in a second array)
+      case 'ret': { const r: ReturnEvent = { k: 'ret', at: e.at, end: e.end, state: T(e.state), v: e.v, noValue: e.noValue }; returns.push(r); return r; }
+      case 'call': return {
+        k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim: e.prim, callee: e.callee, states: e.states.map(T),
+        missing: e.missing.length ? e.missing.map((m) => ({ state: T(m.state), lock: m.lock })) : e.missing, after: e.after?.map(T), args: e.args, base: e.base,
+      };
       default: return e;
     }
   });
@@ -998,8 +1011,8 @@ export class Analysis {
           if (inRange(this.version, en.since)) out.push({ id: `fault${i}`, ctx: this.knownCtx(d, en.locks, en.vmaFlag ? 1 : 2, [], FAULT_ENTRY.note) });
         }
       }
-    } else if (!d.fn.isStatic && FAULT_PARAM_CONTRACT.param.test(d.fn.ir.text.slice(0, d.fn.ir.bodyAt))
-      && !this.prog.callersOf(d.fn.name).length && !this.prog.ops.some((o) => o.e.fn === d.fn.name)) {
+    } else if (!d.fn.isStatic && !this.prog.hasCallers(d.fn.name) && !this.prog.opsFunctions.has(d.fn.name)
+      && FAULT_PARAM_CONTRACT.param.test(d.fn.ir.text.slice(0, d.fn.ir.bodyAt))) {
       // (a caller that appears later in an editing session leaves this seed until the function is touched)
       for (const [i, en] of FAULT_PARAM_CONTRACT.entries.entries()) {
         if (!inRange(this.version, en.since)) continue;

@@ -22,6 +22,9 @@ import { UNRANKED, type BodyMessage, type BodyReply, type BodyRequest, type Body
 const MAX_BODIES = 1 << 16;
 const BATCH = 16;
 
+/** How often `arrived` reads the worker's replies at most (a function that waits a little longer costs nothing). */
+const ARRIVAL_POLL_MS = 0.2;
+
 export class BodyPrefetch implements BodySource {
   private readonly ids = new WeakMap<FunctionIR, number>();
   /** Positions in the analysis's order of taking bodies (`order`), once it is known. */
@@ -133,9 +136,14 @@ export class BodyPrefetch implements BodySource {
   arrived(ir: FunctionIR): boolean {
     const id = this.ids.get(ir);
     if (id === undefined) return false;
-    this.receive();
+    if (this.ready.has(id)) return true;
+    // (asked thousands of times while functions wait: the port is read at most every ARRIVAL_POLL_MS)
+    const now = performance.now();
+    if (now - this.lastPoll >= ARRIVAL_POLL_MS) { this.lastPoll = now; this.receive(); }
     return this.ready.has(id);
   }
+
+  private lastPoll = -Infinity;
 
   private receive(): void {
     // (what the analysis wants next goes out now: it is about to be busy)
