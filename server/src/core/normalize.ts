@@ -65,8 +65,58 @@ const ANNOTATIONS_WITH_ARGS = new Set([
 ]);
 const CONTRACT_KIND: Record<string, Contract['kind']> = { __must_hold: 'must_hold', __acquires: 'acquires', __releases: 'releases' };
 const BLANK_MACRO_STATEMENTS = /^(EXPORT_SYMBOL|EXPORT_SYMBOL_GPL|EXPORT_SYMBOL_NS|EXPORT_SYMBOL_NS_GPL|EXPORT_SYMBOL_FOR_MODULES|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_GUARD|DEFINE_GUARD_COND|DEFINE_LOCK_GUARD_0|DEFINE_LOCK_GUARD_1|DEFINE_LOCK_GUARD_1_COND|DEFINE_CLASS|DEFINE_FREE|EXTEND_CLASS|late_initcall|subsys_initcall|core_initcall|module_init|module_exit|arch_initcall|postcore_initcall|fs_initcall|device_initcall|early_initcall|__initcall|pure_initcall|module_param|MODULE_PARM_DESC|early_param|__setup)$/;
-// Candidates by shape (cheap), then checked exactly: `__x`, `*for_each*`, and the few other words we rewrite.
-const INTEREST = /\b(?:_\w+|\w*?for_?each\w*|noinline\w*|notrace|asmlinkage|fastcall|noinstr|nokprobe_inline|scoped_\w+|(?:COMPAT_)?SYSCALL_DEFINE\d|EXPORT_SYMBOL\w*|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_\w+|EXTEND_CLASS|\w+initcall|module_\w+|MODULE_PARM_DESC|early_param)\b/g;
+// Candidates by shape (cheap), then checked exactly (`interesting`): whole words that start
+// with `_` or one of the few other words we rewrite, or that contain `for_each`/`foreach`/
+// `initcall`. Two searches instead of one pattern: a pattern that also looks for those inside
+// words tries them at every word of the file (a fifth of the indexing's time); a plain search
+// for them is fast, and the word around each hit is taken from there (`Candidates`).
+const INTEREST_PREFIX = /\b(?:_|noinline|notrace|asmlinkage|fastcall|noinstr|nokprobe_inline|scoped_|COMPAT_SYSCALL_DEFINE|SYSCALL_DEFINE|EXPORT_SYMBOL|ALLOW_ERROR_INJECTION|NOKPROBE_SYMBOL|DEFINE_|EXTEND_CLASS|module_|MODULE_PARM_DESC|early_param)\w*/g;
+const INTEREST_INFIX = /for_?each|initcall/g;
+
+/** The candidate words of a text in order (start and end offsets), each once. */
+class Candidates {
+  private pStart = -1; private pEnd = -1;
+  private iStart = -1; private iEnd = -1;
+  start = 0; end = 0;
+  constructor(private readonly text: string) {
+    INTEREST_PREFIX.lastIndex = 0;
+    INTEREST_INFIX.lastIndex = 0;
+    this.nextPrefix();
+    this.nextInfix(0);
+  }
+  private nextPrefix(): void {
+    const m = INTEREST_PREFIX.exec(this.text);
+    if (m) { this.pStart = m.index; this.pEnd = m.index + m[0].length; } else this.pStart = -1;
+  }
+  /** The next word containing an infix, starting at or after `from`. */
+  private nextInfix(from: number): void {
+    const t = this.text;
+    for (;;) {
+      const m = INTEREST_INFIX.exec(t);
+      if (!m) { this.iStart = -1; return; }
+      let a = m.index, b = m.index + m[0].length;
+      while (a > 0 && isIdChar(t.charCodeAt(a - 1))) a--;
+      while (b < t.length && isIdChar(t.charCodeAt(b))) b++;
+      INTEREST_INFIX.lastIndex = b;
+      if (a < from) continue;
+      this.iStart = a; this.iEnd = b;
+      return;
+    }
+  }
+  /** Moves to the next candidate; false at the end. */
+  next(): boolean {
+    if (this.pStart < 0 && this.iStart < 0) return false;
+    if (this.iStart < 0 || (this.pStart >= 0 && this.pStart <= this.iStart)) {
+      this.start = this.pStart; this.end = this.pEnd;
+      if (this.iStart === this.pStart) this.nextInfix(this.end);
+      this.nextPrefix();
+    } else {
+      this.start = this.iStart; this.end = this.iEnd;
+      this.nextInfix(this.end);
+    }
+    return true;
+  }
+}
 function interesting(word: string): boolean {
   return ANNOTATIONS.has(word) || ANNOTATIONS_WITH_ARGS.has(word) || BLANK_MACRO_STATEMENTS.test(word)
     || word === 'scoped_guard' || word === 'scoped_cond_guard' || /^(COMPAT_)?SYSCALL_DEFINE[0-6]$/.test(word)
@@ -324,17 +374,15 @@ export function normalize(src: string): Normalized {
   void n;
   let i = 0;
   let dp = 0;
-  INTEREST.lastIndex = 0;
-  for (;;) {
-    const m = INTEREST.exec(view);
-    if (!m) break;
-    if (m.index < i) continue;
-    i = m.index;
-    const j = i + m[0].length;
+  const words = new Candidates(view);
+  while (words.next()) {
+    if (words.start < i) continue;
+    i = words.start;
+    const j = words.end;
     // skip directive lines (macro bodies are not code we analyse)
     while (dp < directives.length && directives[dp]!.end < i) dp++;
     if (directives[dp] && i >= directives[dp]!.start) { i = j; continue; }
-    const word = m[0];
+    const word = view.slice(i, j);
     if (!interesting(word)) { i = j; continue; }
     const lastNl = view.lastIndexOf('\n', i - 1);
     const prev = i > 0 ? view[i - 1] : '';
