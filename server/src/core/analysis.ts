@@ -428,10 +428,12 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
   // (what was handed on per call site: a call re-run in a loop or goto round repeats its entries)
   const byAt = new Map<number, Derived[]>();
   const scratch: number[] = [];
-  for (const ev of res.events) {
+  for (let ei = 0, evs = res.events; ei < evs.length; ei++) {
+    const ev = evs[ei]!;
     if (ev.k !== 'call' || !ev.callee) continue;
     const args = ev.args ?? [];
-    for (const s of ev.states) {
+    for (let si = 0; si < ev.states.length; si++) {
+      const s = ev.states[si]!;
       const sl = s.locks;
       // Contexts distinguish the mm locks the rules are about; other locks do not make a new context.
       // (mmap_any gives way to a known mode.)
@@ -617,7 +619,41 @@ interface PendingHandOn { cid: string; d: Def; ctx: Ctx; res: RunResult; transpa
 /** One entry context of a function, with who contributed it (a caller's context, or a seed). */
 interface CtxEntry {
   ctx: Ctx;
-  by: Map<string, Ctx>;
+  by: Contributors;
+}
+
+/**
+ * The contributors of a context (contributor id -> the context it handed on), in the order
+ * they came, as a Map would keep them: most contexts have one, kept inline; a Map from the
+ * second on. (A Map per context was 4 MB of what a check of mm/ keeps.)
+ */
+class Contributors {
+  private id: string | undefined;
+  private ctx: Ctx | undefined;
+  private map: Map<string, Ctx> | null = null;
+  constructor(id: string, ctx: Ctx) { this.id = id; this.ctx = ctx; }
+  get size(): number { return this.map ? this.map.size : this.id === undefined ? 0 : 1; }
+  get(id: string): Ctx | undefined { return this.map ? this.map.get(id) : id === this.id ? this.ctx : undefined; }
+  has(id: string): boolean { return this.map ? this.map.has(id) : id === this.id; }
+  set(id: string, ctx: Ctx): void {
+    if (this.map) this.map.set(id, ctx);
+    else if (this.id === undefined || this.id === id) { this.id = id; this.ctx = ctx; }
+    else { this.map = new Map([[this.id, this.ctx!], [id, ctx]]); this.id = this.ctx = undefined; }
+  }
+  delete(id: string): void {
+    if (this.map) this.map.delete(id);
+    else if (id === this.id) this.id = this.ctx = undefined;
+  }
+  /** Does some contributor stand for `ctx`? */
+  includes(ctx: Ctx): boolean {
+    if (!this.map) return this.id !== undefined && this.ctx === ctx;
+    for (const c of this.map.values()) if (c === ctx) return true;
+    return false;
+  }
+  /** The first contributor's context (the contributors are not empty). */
+  first(): Ctx {
+    return this.map ? this.map.values().next().value! : this.ctx!;
+  }
 }
 
 /**
@@ -873,7 +909,10 @@ export class Analysis {
     const ordered = arrived ? this.reachingCycles(order) : new Set<Def>();
     let orderedWaiting = 0;
     const blocked = (d: Def): boolean => {
-      for (const ts of this.prog.calleeTargets(d)) for (const t of ts) if (waits.has(t)) return true;
+      if (waits.size) {
+        const targets = this.prog.calleeTargets(d);
+        for (let i = 0; i < targets.length; i++) for (let j = 0, ts = targets[i]!; j < ts.length; j++) if (waits.has(ts[j]!)) return true;
+      }
       return !d.fn.ir.body && !this.trivial(d) && this.memo.get(d.fn.ir).summarySig !== this.runSig(d) && !arrived!(d.fn.ir);
     };
     for (let qi = 0; qi < queue.length || waiting.length;) {
@@ -1266,7 +1305,7 @@ export class Analysis {
       for (const x of m.values()) if (!x.ctx.root) n++;
       if (n >= MAX_CONTEXTS) return false;
     }
-    m.set(ctx.key, { ctx, by: new Map([[by, ctx]]) });
+    m.set(ctx.key, { ctx, by: new Contributors(by, ctx) });
     this.dirtyFindings.add(d);
     return true;
   }
@@ -1278,7 +1317,7 @@ export class Analysis {
     if (!e) return false;
     e.by.delete(by);
     if (e.by.size) {
-      if (e.ctx === undefined || ![...e.by.values()].includes(e.ctx)) this.represent(d, e, e.by.values().next().value!);
+      if (e.ctx === undefined || !e.by.includes(e.ctx)) this.represent(d, e, e.by.first());
       return false;
     }
     m!.delete(key);

@@ -176,6 +176,8 @@ interface Res { s: State; v: number }
 
 /** The empty state list of flows that carry none (never mutated: flows and splits are read, not appended to). */
 export const NONE: State[] = Object.freeze([]) as unknown as State[];
+/** No locks (an outcome that takes or releases none). */
+const NO_LOCKS: readonly LockToken[] = Object.freeze([]);
 /** A call event's `missing` until something is missing. */
 export const NO_MISSING: CallEvent['missing'] = Object.freeze([]) as unknown as CallEvent['missing'];
 interface Flow { normal: State[]; brk: State[]; cont: State[] }
@@ -687,7 +689,8 @@ class Interp {
     // (most blocks neither break nor continue: their lists are made only when needed)
     let brk: State[] = NONE, cont: State[] = NONE;
     let cur = S;
-    for (const s of list) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
       if (!cur.length && s.k !== 'label' && !(s.k === 'block' || s.k === 'pp')) continue;
       const f = this.stmt(s, cur);
       if (f.brk.length) brk = brk === NONE ? [...f.brk] : (brk.push(...f.brk), brk);
@@ -1289,22 +1292,27 @@ class Interp {
     // (Dropping the fault's lock is one effect whether spelt `fault`, `vma_read` or `mmap_read`:
     // a given state holds only one of them, the other outcome is ruled out below.)
     const distinct = guessSplit(outcomes);
-    for (const s of S) {
+    for (let si = 0; si < S.length; si++) {
+      const s = S[si]!;
       const produced: Res[] = [];
       const missingHere: { state: State; lock: string }[] = [];
-      for (const o of outcomes) {
+      for (let oi = 0; oi < outcomes.length; oi++) {
+        const o = outcomes[oi]!;
         if (o.vmaFlag !== undefined) {
           if (s.flag === (o.vmaFlag ? 2 : 1)) continue;
         }
         let st: State = o.vmaFlag !== undefined && s.flag === 0 ? withFlag(s, o.vmaFlag ? 1 : 2) : s;
         let missed: string | null = null;
-        for (const l of o.release ?? []) {
+        const release = o.release ?? NO_LOCKS;
+        for (let li = 0; li < release.length; li++) {
+          const l = release[li]!;
           const r = this.release(st, l);
           if (r.missing && l !== 'vma_write') missed = r.missing;
           st = r.s;
           if (!r.missing && l !== 'vma_write') st = withRel(st, withKey(st.rel, l === 'fault' ? (st.flag === 1 ? 'vma_read' : 'mmap_read') : l, site));
         }
-        for (const l of o.acquire ?? []) st = this.acquire(st, l, site);
+        const acquire = o.acquire ?? NO_LOCKS;
+        for (let li = 0; li < acquire.length; li++) st = this.acquire(st, acquire[li]!, site);
         if (o.drops) st = withDropped(st, { site, vars: dropVars });
         if (distinct && !definite) st = imprecise(st);
         if (missed) { missingHere.push({ state: s, lock: missed }); st = misreleased(st); }
@@ -1330,9 +1338,10 @@ class Interp {
     if (out.length <= 1) res = out;
     else if (out.length <= SMALL_GROUP) {
       res = [];
-      for (const r of out) {
+      for (let ri = 0; ri < out.length; ri++) {
+        const r = out[ri]!;
         let m: Res | undefined;
-        for (const x of res) if (sameStateKey(x.s, r.s)) { m = x; break; }
+        for (let xi = 0; xi < res.length; xi++) if (sameStateKey(res[xi]!.s, r.s)) { m = res[xi]!; break; }
         if (m) m.v |= r.v; else res.push({ s: r.s, v: r.v });
       }
     } else {

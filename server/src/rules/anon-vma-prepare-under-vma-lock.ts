@@ -14,7 +14,8 @@ export const rule: Rule = {
   summary: 'anon_vma_prepare() on a path that may hold only the per-VMA lock',
   check(run, env) {
     const out = [];
-    for (const ev of run.result.events) {
+    for (let ei = 0, evs = run.result.events; ei < evs.length; ei++) {
+      const ev = evs[ei]!;
       if (ev.k !== 'call' || !ev.prim?.anonVmaPrepare) continue;
       const bad = ev.states.find((s) => {
         if (!onlyVmaLock(s) || s.facts.anon === true) return false;

@@ -14,7 +14,8 @@ export const rule: Rule = {
   summary: 'blocking mmap_lock acquisition while a per-VMA read lock is held',
   check(run) {
     const out: RawFinding[] = [];
-    for (const ev of run.result.events) {
+    for (let ei = 0, evs = run.result.events; ei < evs.length; ei++) {
+      const ev = evs[ei]!;
       if (ev.k !== 'call' || !ev.prim?.blockingMmap) continue;
       // Under a real entry context on a precise path, or with the VMA lock taken right here.
       const bad = ev.states.find((s) => held(s, 'vma_read') > 0 && (!s.imprecise || s.sites.vma_read?.fn === run.fn));

@@ -28,7 +28,8 @@ export const rule: Rule = {
   summary: 'a sleeping call while mmap_lock is held for write',
   check(run) {
     const out: RawFinding[] = [];
-    for (const ev of run.result.events) {
+    for (let ei = 0, evs = run.result.events; ei < evs.length; ei++) {
+      const ev = evs[ei]!;
       if (ev.k !== 'call' || !ev.prim?.sleeps || ev.prim.blockingMmap || ev.prim.vmaWrite) continue;
       // Taking the next lock of the mm hierarchy (i_mmap_rwsem, anon_vma, hugetlb VMA lock) is the
       // designed lock nesting, not a sleep the holder chose.

@@ -59,6 +59,7 @@ export interface Rule {
   severity: Severity;
   /** One line: what it finds. */
   summary: string;
+  /** (Rules walk a run's events by index: they run before the optimising compiler has compiled them, and until then a for-of allocates at every step.) */
   check(run: RunView, env: RuleEnv): RawFinding[];
   /** Rules that judge a function over all its runs at once (a "must" over every entry context). */
   checkAll?(runs: RunView[], env: RuleEnv): RawFinding[];

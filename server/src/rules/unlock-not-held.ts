@@ -16,7 +16,8 @@ export const rule: Rule = {
   summary: 'release of a lock the context may not hold, or a double release',
   check(run) {
     const out: RawFinding[] = [];
-    for (const ev of run.result.events) {
+    for (let ei = 0, evs = run.result.events; ei < evs.length; ei++) {
+      const ev = evs[ei]!;
       if (ev.k !== 'call' || !ev.missing.length) continue;
       // Under a known entry, or where the function itself tried to take the lock on this path (then the
       // entry did not hold it). Other locks than mm ones only where no join blurred their count.

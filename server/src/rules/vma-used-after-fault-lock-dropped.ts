@@ -14,7 +14,8 @@ export const rule: Rule = {
   summary: "the VMA used after a call dropped the fault's lock",
   check(run) {
     const out: RawFinding[] = [];
-    for (const ev of run.result.events) {
+    for (let ei = 0, evs = run.result.events; ei < evs.length; ei++) {
+      const ev = evs[ei]!;
       if (ev.k !== 'use' || ev.state.imprecise || !ev.state.dropped) continue;
       const site = ev.state.dropped.site;
       out.push({

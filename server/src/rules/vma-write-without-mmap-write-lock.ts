@@ -16,7 +16,8 @@ function partial(runs: RunView[]): RawFinding[] {
   const out: RawFinding[] = [];
   const verdict = new Map<number, { bad: State | null; ok: boolean; run: RunView; what: string; end: number }>();
   for (const run of runs) {
-    for (const ev of run.result.events) {
+    for (let ei = 0, evs = run.result.events; ei < evs.length; ei++) {
+      const ev = evs[ei]!;
       let what: string | null = null;
       if (ev.k === 'call' && ev.prim?.vmaWrite) what = `${ev.name}()`;
       else if (ev.k === 'field') what = `writing vma->${ev.field}`;
@@ -53,7 +54,8 @@ export const rule: Rule = {
     if (!known.length) return partial(runs);
     const verdict = new Map<number, { ok: boolean; run: RunView; held: string; what: string; end: number }>();
     for (const run of known) {
-      for (const ev of run.result.events) {
+      for (let ei = 0, evs = run.result.events; ei < evs.length; ei++) {
+        const ev = evs[ei]!;
         let what: string | null = null;
         if (ev.k === 'call' && ev.prim?.vmaWrite) what = `${ev.name}()`;
         else if (ev.k === 'field') what = `writing vma->${ev.field}`;
