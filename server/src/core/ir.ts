@@ -36,102 +36,156 @@ export type Stmt =
   | { k: 'pp'; alts: Stmt[][] };
 
 /**
- * A body as nested arrays, each node its kind and then its fields in the builder's
- * order (`undefined` as `null`): what the prefetch worker sends, as JSON text. The
- * main thread parses arrays faster than objects, and `unpackBody` rebuilds the nodes
- * with the builder's object literals: the same fields in the same order, `undefined`-
- * valued ones included, so every node of a kind has one hidden class whichever thread
- * built it, with its fields in the object (a parsed object with more than four fields
- * keeps them in a separate array), and the interpreter's reads stay monomorphic.
- * Keep both in step with the literals of IRBuilder below.
+ * A body encoded for the trip from the prefetch worker: a flat list of integers (each node
+ * its kind's number, then its fields in the builder's order: children inline, -1 for an
+ * absent one, lists as their length and items, booleans as 0/1) and the strings it names
+ * (names, fields, operators, labels), each once. The integers travel as a transferred
+ * buffer; the main thread walks them once (`decodeBody`), building each node with the
+ * builder's object literal: the same fields in the same order, `undefined`-valued ones
+ * included, so every node of a kind has one hidden class whichever thread built it and the
+ * interpreter's reads stay monomorphic. (As JSON text, parsing alone took the main thread
+ * about 45 ms over mm/; walking the integers takes a few.)
+ * Keep `encodeBody` and `decodeBody` in step with the literals of IRBuilder below.
  */
-export type PackedNode = readonly unknown[];
+export interface EncodedBody { ints: Int32Array; strs: string[] }
 
-export function packBody(s: Stmt): PackedNode {
-  return packStmt(s)!;
-}
+const STMT_KINDS: readonly Stmt['k'][] = ['expr', 'if', 'while', 'do', 'for', 'block', 'switch', 'ret', 'break', 'cont', 'goto', 'label', 'pp'];
+const EXPR_KINDS: readonly Expr['k'][] = ['call', 'assign', 'id', 'field', 'lit', 'un', 'bin', 'cond', 'stmt', 'other'];
+const STMT_CODE = new Map(STMT_KINDS.map((k, i) => [k, i]));
+const EXPR_CODE = new Map(EXPR_KINDS.map((k, i) => [k, i]));
+const ABSENT = -1;
 
-function packStmt(s: Stmt | null | undefined): PackedNode | null {
-  if (!s) return null;
-  switch (s.k) {
-    case 'expr': return ['expr', packExpr(s.e)];
-    case 'if': return ['if', packExpr(s.c), packStmt(s.t), packStmt(s.f), s.at];
-    case 'while': case 'do': return [s.k, packExpr(s.c), packStmt(s.b), s.at];
-    case 'for': return ['for', packStmt(s.init), s.c ? packExpr(s.c) : null, s.u ? packExpr(s.u) : null, packStmt(s.b), s.at];
-    case 'block': return ['block', s.b.map(packStmt), s.end];
-    case 'switch': return ['switch', packExpr(s.e), s.cases.map((c) => [c.vals && c.vals.map(packExpr), c.b.map(packStmt)]), s.at];
-    case 'ret': return ['ret', s.e ? packExpr(s.e) : null, s.at, s.end];
-    case 'break': case 'cont': return [s.k];
-    case 'goto': return ['goto', s.l, s.at];
-    case 'label': return ['label', s.l, packStmt(s.s)];
-    case 'pp': return ['pp', s.alts.map((a) => a.map(packStmt))];
+export function encodeBody(body: Stmt): EncodedBody {
+  const out: number[] = [];
+  const strs: string[] = [];
+  const strIds = new Map<string, number>();
+  const str = (x: string): void => {
+    let i = strIds.get(x);
+    if (i === undefined) { strIds.set(x, (i = strs.length)); strs.push(x); }
+    out.push(i);
+  };
+  const stmts = (l: Stmt[]): void => { out.push(l.length); for (const x of l) stmt(x); };
+  const exprs = (l: Expr[]): void => { out.push(l.length); for (const x of l) expr(x); };
+  const optStmt = (x: Stmt | null | undefined): void => { if (x) stmt(x); else out.push(ABSENT); };
+  const optExpr = (x: Expr | undefined): void => { if (x) expr(x); else out.push(ABSENT); };
+  function stmt(s: Stmt): void {
+    out.push(STMT_CODE.get(s.k)!);
+    switch (s.k) {
+      case 'expr': expr(s.e); return;
+      case 'if': expr(s.c); stmt(s.t); optStmt(s.f); out.push(s.at); return;
+      case 'while': case 'do': expr(s.c); stmt(s.b); out.push(s.at); return;
+      case 'for': optStmt(s.init); optExpr(s.c); optExpr(s.u); stmt(s.b); out.push(s.at); return;
+      case 'block': stmts(s.b); out.push(s.end); return;
+      case 'switch':
+        expr(s.e);
+        out.push(s.cases.length);
+        for (const c of s.cases) { if (c.vals) exprs(c.vals); else out.push(ABSENT); stmts(c.b); }
+        out.push(s.at);
+        return;
+      case 'ret': optExpr(s.e); out.push(s.at, s.end); return;
+      case 'break': case 'cont': return;
+      case 'goto': str(s.l); out.push(s.at); return;
+      case 'label': str(s.l); optStmt(s.s); return;
+      case 'pp': out.push(s.alts.length); for (const a of s.alts) stmts(a); return;
+    }
   }
-}
-
-function packExpr(e: Expr): PackedNode {
-  switch (e.k) {
-    case 'call': return ['call', e.name, e.member, e.args.map(packExpr), e.at, e.end, e.argAt, e.argEnd, e.fn ? packExpr(e.fn) : null];
-    case 'assign': return ['assign', e.lhs, e.op, packExpr(e.l), packExpr(e.r), e.at, e.end];
-    case 'id': return ['id', e.n, e.at, e.end];
-    case 'field': return ['field', packExpr(e.base), e.f, e.at, e.end, e.dot ? 1 : 0];
-    case 'lit': return ['lit', e.v, e.at, e.end];
-    case 'un': return ['un', e.op, packExpr(e.e), e.at, e.end];
-    case 'bin': return ['bin', e.op, packExpr(e.l), packExpr(e.r), e.at, e.end];
-    case 'cond': return ['cond', packExpr(e.c), packExpr(e.t), packExpr(e.f), e.at, e.end];
-    case 'stmt': return ['stmt', packStmt(e.s), e.at, e.end];
-    case 'other': return ['other', e.es.map(packExpr), e.at, e.end];
+  function expr(e: Expr): void {
+    out.push(EXPR_CODE.get(e.k)!);
+    switch (e.k) {
+      case 'call': str(e.name); out.push(e.member ? 1 : 0); exprs(e.args); out.push(e.at, e.end, e.argAt, e.argEnd); optExpr(e.fn); return;
+      case 'assign': str(e.lhs); str(e.op); expr(e.l); expr(e.r); out.push(e.at, e.end); return;
+      case 'id': str(e.n); out.push(e.at, e.end); return;
+      case 'field': expr(e.base); str(e.f); out.push(e.at, e.end, e.dot ? 1 : 0); return;
+      case 'lit': out.push(e.v, e.at, e.end); return;
+      case 'un': str(e.op); expr(e.e); out.push(e.at, e.end); return;
+      case 'bin': str(e.op); expr(e.l); expr(e.r); out.push(e.at, e.end); return;
+      case 'cond': expr(e.c); expr(e.t); expr(e.f); out.push(e.at, e.end); return;
+      case 'stmt': stmt(e.s); out.push(e.at, e.end); return;
+      case 'other': exprs(e.es); out.push(e.at, e.end); return;
+    }
   }
+  stmt(body);
+  return { ints: Int32Array.from(out), strs };
 }
 
-export function unpackBody(p: PackedNode): Stmt {
-  return unpackStmt(p)!;
+export function decodeBody(b: EncodedBody): Stmt {
+  return new BodyDecoder(b).stmt();
 }
 
-// (packed fields are read by position)
-function unpackStmts(l: any[]): Stmt[] {
-  const out = new Array<Stmt>(l.length);
-  for (let i = 0; i < l.length; i++) out[i] = unpackStmt(l[i])!;
-  return out;
-}
+/** Reads an EncodedBody front to back (fields in the order the literals name them: JavaScript evaluates them in that order). */
+class BodyDecoder {
+  private pos = 0;
+  private readonly ints: Int32Array;
+  private readonly strs: string[];
+  constructor(b: EncodedBody) { this.ints = b.ints; this.strs = b.strs; }
 
-function unpackExprs(l: any[]): Expr[] {
-  const out = new Array<Expr>(l.length);
-  for (let i = 0; i < l.length; i++) out[i] = unpackExpr(l[i]);
-  return out;
-}
-
-function unpackStmt(p: any): Stmt | undefined {
-  if (!p) return undefined;
-  switch (p[0] as Stmt['k']) {
-    case 'expr': return { k: 'expr', e: unpackExpr(p[1]) };
-    case 'if': return { k: 'if', c: unpackExpr(p[1]), t: unpackStmt(p[2])!, f: unpackStmt(p[3]), at: p[4] };
-    case 'while': return { k: 'while', c: unpackExpr(p[1]), b: unpackStmt(p[2])!, at: p[3] };
-    case 'do': return { k: 'do', c: unpackExpr(p[1]), b: unpackStmt(p[2])!, at: p[3] };
-    case 'for': return { k: 'for', init: unpackStmt(p[1]), c: p[2] ? unpackExpr(p[2]) : undefined, u: p[3] ? unpackExpr(p[3]) : undefined, b: unpackStmt(p[4])!, at: p[5] };
-    case 'block': return { k: 'block', b: unpackStmts(p[1]), end: p[2] };
-    case 'switch': return { k: 'switch', e: unpackExpr(p[1]), cases: (p[2] as any[]).map((c) => ({ vals: c[0] && unpackExprs(c[0]), b: unpackStmts(c[1]) })), at: p[3] };
-    case 'ret': return { k: 'ret', e: p[1] ? unpackExpr(p[1]) : undefined, at: p[2], end: p[3] };
-    case 'break': return { k: 'break' };
-    case 'cont': return { k: 'cont' };
-    case 'goto': return { k: 'goto', l: p[1], at: p[2] };
-    case 'label': return { k: 'label', l: p[1], s: unpackStmt(p[2]) ?? null };
-    case 'pp': return { k: 'pp', alts: (p[1] as any[]).map(unpackStmts) };
+  private int(): number { return this.ints[this.pos++]!; }
+  private str(): string { return this.strs[this.ints[this.pos++]!]!; }
+  private peekAbsent(): boolean {
+    if (this.ints[this.pos] !== ABSENT) return false;
+    this.pos++;
+    return true;
   }
-}
+  private optStmt(): Stmt | undefined { return this.peekAbsent() ? undefined : this.stmt(); }
+  private optExpr(): Expr | undefined { return this.peekAbsent() ? undefined : this.expr(); }
+  private stmts(): Stmt[] {
+    const out = new Array<Stmt>(this.int());
+    for (let i = 0; i < out.length; i++) out[i] = this.stmt();
+    return out;
+  }
+  private exprs(): Expr[] {
+    const out = new Array<Expr>(this.int());
+    for (let i = 0; i < out.length; i++) out[i] = this.expr();
+    return out;
+  }
 
-function unpackExpr(p: any): Expr {
-  switch (p[0] as Expr['k']) {
-    case 'call': return { k: 'call', name: p[1], member: p[2], args: unpackExprs(p[3]), at: p[4], end: p[5], argAt: p[6], argEnd: p[7], fn: p[8] ? unpackExpr(p[8]) : undefined };
-    case 'assign': return { k: 'assign', lhs: p[1], op: p[2], l: unpackExpr(p[3]), r: unpackExpr(p[4]), at: p[5], end: p[6] };
-    case 'id': return { k: 'id', n: p[1], at: p[2], end: p[3] };
-    case 'field': return p[5] ? { k: 'field', base: unpackExpr(p[1]), f: p[2], at: p[3], end: p[4], dot: true } : { k: 'field', base: unpackExpr(p[1]), f: p[2], at: p[3], end: p[4] };
-    case 'lit': return { k: 'lit', v: p[1], at: p[2], end: p[3] };
-    case 'un': return { k: 'un', op: p[1], e: unpackExpr(p[2]), at: p[3], end: p[4] };
-    case 'bin': return { k: 'bin', op: p[1], l: unpackExpr(p[2]), r: unpackExpr(p[3]), at: p[4], end: p[5] };
-    case 'cond': return { k: 'cond', c: unpackExpr(p[1]), t: unpackExpr(p[2]), f: unpackExpr(p[3]), at: p[4], end: p[5] };
-    case 'stmt': return { k: 'stmt', s: unpackStmt(p[1])!, at: p[2], end: p[3] };
-    case 'other': return { k: 'other', es: unpackExprs(p[1]), at: p[2], end: p[3] };
-    default: throw new Error(`unpackBody: unknown node ${String(p[0])}`);
+  stmt(): Stmt {
+    const k = STMT_KINDS[this.int()];
+    switch (k) {
+      case 'expr': return { k: 'expr', e: this.expr() };
+      case 'if': return { k: 'if', c: this.expr(), t: this.stmt(), f: this.optStmt(), at: this.int() };
+      case 'while': return { k: 'while', c: this.expr(), b: this.stmt(), at: this.int() };
+      case 'do': return { k: 'do', c: this.expr(), b: this.stmt(), at: this.int() };
+      case 'for': return { k: 'for', init: this.optStmt(), c: this.optExpr(), u: this.optExpr(), b: this.stmt(), at: this.int() };
+      case 'block': return { k: 'block', b: this.stmts(), end: this.int() };
+      case 'switch': {
+        const e = this.expr();
+        const cases = new Array<{ vals: Expr[] | null; b: Stmt[] }>(this.int());
+        for (let i = 0; i < cases.length; i++) cases[i] = { vals: this.peekAbsent() ? null : this.exprs(), b: this.stmts() };
+        return { k: 'switch', e, cases, at: this.int() };
+      }
+      case 'ret': return { k: 'ret', e: this.optExpr(), at: this.int(), end: this.int() };
+      case 'break': return { k: 'break' };
+      case 'cont': return { k: 'cont' };
+      case 'goto': return { k: 'goto', l: this.str(), at: this.int() };
+      case 'label': return { k: 'label', l: this.str(), s: this.optStmt() ?? null };
+      case 'pp': {
+        const alts = new Array<Stmt[]>(this.int());
+        for (let i = 0; i < alts.length; i++) alts[i] = this.stmts();
+        return { k: 'pp', alts };
+      }
+      default: throw new Error(`decodeBody: unknown statement ${String(this.ints[this.pos - 1])}`);
+    }
+  }
+
+  expr(): Expr {
+    const k = EXPR_KINDS[this.int()];
+    switch (k) {
+      case 'call': return { k: 'call', name: this.str(), member: this.int() === 1, args: this.exprs(), at: this.int(), end: this.int(), argAt: this.int(), argEnd: this.int(), fn: this.optExpr() };
+      case 'assign': return { k: 'assign', lhs: this.str(), op: this.str(), l: this.expr(), r: this.expr(), at: this.int(), end: this.int() };
+      case 'id': return { k: 'id', n: this.str(), at: this.int(), end: this.int() };
+      case 'field': {
+        const base = this.expr(), f = this.str(), at = this.int(), end = this.int();
+        return this.int() ? { k: 'field', base, f, at, end, dot: true } : { k: 'field', base, f, at, end };
+      }
+      case 'lit': return { k: 'lit', v: this.int(), at: this.int(), end: this.int() };
+      case 'un': return { k: 'un', op: this.str(), e: this.expr(), at: this.int(), end: this.int() };
+      case 'bin': return { k: 'bin', op: this.str(), l: this.expr(), r: this.expr(), at: this.int(), end: this.int() };
+      case 'cond': return { k: 'cond', c: this.expr(), t: this.expr(), f: this.expr(), at: this.int(), end: this.int() };
+      case 'stmt': return { k: 'stmt', s: this.stmt(), at: this.int(), end: this.int() };
+      case 'other': return { k: 'other', es: this.exprs(), at: this.int(), end: this.int() };
+      default: throw new Error(`decodeBody: unknown expression ${String(this.ints[this.pos - 1])}`);
+    }
   }
 }
 

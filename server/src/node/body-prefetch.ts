@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'worker_threads';
 import type { BodySource } from '../core/workspace';
-import { unpackBody, type FunctionIR, type PackedNode } from '../core/ir';
+import { decodeBody, type EncodedBody, type FunctionIR } from '../core/ir';
 import { bodySource, type BuiltBody } from '../core/parse';
 import { UNRANKED, type BodyMessage, type BodyReply, type BodyRequest, type BodyWorkerData } from './body-worker';
 
@@ -31,7 +31,7 @@ export class BodyPrefetch implements BodySource {
   private readonly ranks = new WeakMap<FunctionIR, number>();
   private ordered = false;
   /** Bodies received, as the JSON text the worker sent (parsed when taken). */
-  private readonly ready = new Map<number, { json: string; hasError: boolean }>();
+  private readonly ready = new Map<number, { body: EncodedBody; hasError: boolean }>();
   private batch: BodyRequest[] = [];
   private next = 0;
   /** The files are indexed (`end`). */
@@ -157,7 +157,7 @@ export class BodyPrefetch implements BodySource {
     this.ids.delete(ir);
     this.receive();
     const r = this.ready.get(id);
-    if (r) { this.ready.delete(id); this.stats.taken++; return { body: unpackBody(JSON.parse(r.json) as PackedNode), hasError: r.hasError }; }
+    if (r) { this.ready.delete(id); this.stats.taken++; return { body: decodeBody(r.body), hasError: r.hasError }; }
     Atomics.store(this.taken, id, 1);
     this.stats.builtHere++;
     return undefined;
@@ -165,7 +165,7 @@ export class BodyPrefetch implements BodySource {
 
   private accept(m: BodyReply): void {
     if ('done' in m) { if (this.doneEarly) void this.close(); this.answered(); }
-    else this.ready.set(m.id, { json: m.json, hasError: m.hasError });
+    else this.ready.set(m.id, { body: { ints: m.ints, strs: m.strs }, hasError: m.hasError });
   }
 
   private answered: () => void = () => undefined;

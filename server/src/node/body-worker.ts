@@ -10,7 +10,7 @@ import { setPriority } from 'os';
 import { workerData, type MessagePort } from 'worker_threads';
 import { Parser } from 'web-tree-sitter';
 import { parseAlone, type BuiltBody } from '../core/parse';
-import { packBody } from '../core/ir';
+import { encodeBody } from '../core/ir';
 import { EventHeap } from '../simulator/heap';
 import { loadCLanguage } from './tree-sitter';
 
@@ -22,11 +22,11 @@ export interface BodyRequest { id: number; rank: number; text: string; bodyAt: n
  */
 export type BodyMessage = BodyRequest[] | { rerank: number[] } | null;
 /**
- * A body built, or (after the `null` request) the last reply. The body travels as the
- * JSON text of its packed form (`packBody` in core/ir.ts: nested arrays), which the main
- * thread parses and unpacks with the IR builder's literals (`unpackBody`).
+ * A body built, or (after the `null` request) the last reply. The body travels encoded
+ * (`encodeBody` in core/ir.ts: its integers in a transferred buffer, its strings once
+ * each), and the main thread decodes it with the IR builder's literals (`decodeBody`).
  */
-export type BodyReply = { id: number; json: string; hasError: boolean } | { done: true };
+export type BodyReply = { id: number; ints: Int32Array; strs: string[]; hasError: boolean } | { done: true };
 export interface BodyWorkerData { port: MessagePort; taken: Int32Array }
 
 /** Ranks of requests a rerank does not name: after all it names, in the order asked. */
@@ -100,7 +100,10 @@ async function start(): Promise<void> {
         let built: BuiltBody | undefined;
         // (a body that cannot be built here is built, and its failure reported, by the analysis)
         try { built = parseAlone(parser, r.text, r.bodyAt); } catch { built = undefined; }
-        if (built) port.postMessage({ id: r.id, json: JSON.stringify(packBody(built.body)), hasError: built.hasError } satisfies BodyReply);
+        if (built) {
+          const { ints, strs } = encodeBody(built.body);
+          port.postMessage({ id: r.id, ints, strs, hasError: built.hasError } satisfies BodyReply, [ints.buffer as ArrayBuffer]);
+        }
       }
       if (r.beforeEnd) { beforeEnd--; answered(); }
       if (!skip) break;
