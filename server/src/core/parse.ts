@@ -225,15 +225,15 @@ const NOT_CALLS = new Set([
  */
 export function scanCalls(code: string, from: number, to: number, base: number): [string, number][] {
   const out: [string, number][] = [];
-  // (`test`, then the name read backwards from the `(`: no match object per call site)
-  CALL_RE.lastIndex = from;
-  while (CALL_RE.test(code)) {
-    let e = CALL_RE.lastIndex - 2; // before the `(`
-    while (isSpace(code.charCodeAt(e))) e--;
-    let at = e;
-    while (at > 0 && isIdChar(code.charCodeAt(at - 1))) at--;
-    // (the whole word before the `(`: what the regex matched, which starts at a word boundary)
-    if (at >= to) break;
+  // (from each `(`, the word before it read backwards: a body has far fewer `(` than words)
+  for (let open = code.indexOf('(', from); open >= 0 && open < to; open = code.indexOf('(', open + 1)) {
+    let e = open - 1;
+    while (e >= from && isSpace(code.charCodeAt(e))) e--;
+    let at = e + 1;
+    while (at > from && isIdChar(code.charCodeAt(at - 1))) at--;
+    if (at > e) continue; // no word before it: `((`, `)(`, `= (`
+    const c0 = code.charCodeAt(at);
+    if (c0 >= 48 && c0 <= 57) continue; // a number, not a name
     const name = intern(code.slice(at, e + 1));
     if (NOT_CALLS.has(name)) continue;
     let k = at - 1;
@@ -245,7 +245,6 @@ export function scanCalls(code: string, from: number, to: number, base: number):
   }
   return out;
 }
-const CALL_RE = /\b[A-Za-z_]\w*\s*\(/g;
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
 export function paramNames(head: string): string[] {
