@@ -84,8 +84,8 @@ test('scanCalls finds direct calls, not members, keywords, declarators or direct
   const code = codeView(src);
   const open = src.indexOf('{');
   const calls = scanCalls(code, open, src.length, 0);
-  assert.deepEqual(calls.map((c) => c[0]), ['vma_is_anonymous', 'kfree', 'container_of', 'lock_vma_under_rcu']);
-  assert.equal(calls[3]![1], src.indexOf('lock_vma_under_rcu'));
+  assert.deepEqual(calls.names, ['vma_is_anonymous', 'kfree', 'container_of', 'lock_vma_under_rcu']);
+  assert.equal(calls.offsets[3], src.indexOf('lock_vma_under_rcu'));
   const light = parseLight(src);
   assert.equal(light.fns.length, 1);
   assert.equal(light.fns[0]!.ir.body, undefined, 'no body before the analysis asks for it');

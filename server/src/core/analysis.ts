@@ -276,7 +276,8 @@ function viaSite(d: Def, at: number, line: number, call?: string): ViaSite {
   Object.defineProperty(v, 'at', { value: at, enumerable: false });
   if (call !== undefined) {
     let nth = 0;
-    for (const [c, off] of d.fn.ir.callSites) { if (off >= at) break; if (c === call) nth++; }
+    const { names, offsets } = d.fn.ir.callSites;
+    for (let i = 0; i < names.length && offsets[i]! < at; i++) if (names[i] === call) nth++;
     Object.defineProperty(v, 'call', { value: call, enumerable: false });
     Object.defineProperty(v, 'nth', { value: nth, enumerable: false });
   }
@@ -287,7 +288,8 @@ function viaSite(d: Def, at: number, line: number, call?: string): ViaSite {
 function currentAt(x: ViaSite): number {
   if (x.call === undefined) return x.at!;
   let n = 0;
-  for (const [c, off] of x.def!.fn.ir.callSites) if (c === x.call && n++ === x.nth) return off;
+  const { names, offsets } = x.def!.fn.ir.callSites;
+  for (let i = 0; i < names.length; i++) if (names[i] === x.call && n++ === x.nth) return offsets[i]!;
   return x.at!;
 }
 
@@ -759,7 +761,9 @@ export class Analysis {
 
   private trivialResult(d: Def): RunResult {
     const events: Event[] = [];
-    for (const [name, at] of d.fn.ir.callSites) {
+    const { names, offsets } = d.fn.ir.callSites;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!, at = offsets[i]!;
       events.push({ k: 'call', name, member: false, at, end: at, prim: undefined, callee: this.prog.byName.has(name) ? name : undefined, states: NONE, missing: NO_MISSING, after: undefined, args: undefined, base: undefined });
     }
     return { events, returns: [], gaveUp: false };
@@ -1376,7 +1380,9 @@ export class Analysis {
     if (hit && hit.gen === this.prog.gen) return hit.list;
     const list: { name: string; at: number; targets: Def[] }[] = [];
     const seenCallee = new Set<string>();
-    for (const [name, at] of d.fn.ir.callSites) {
+    const { names, offsets } = d.fn.ir.callSites;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!, at = offsets[i]!;
       if (seenCallee.has(name)) continue;
       seenCallee.add(name);
       const targets = this.prog.resolve(name, d.file);

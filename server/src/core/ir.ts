@@ -215,6 +215,15 @@ export const MAX_NESTING = 200;
 /** Abstract values of literals (see catalogue/types.ts). */
 const LZ = 1, LE = 2, LR = 4, LC = 8, LN = 16, LANY = 31;
 
+/**
+ * Call sites as two parallel lists (the name and the offset of each): a pair per call
+ * was two arrays per call, 4 MB of what a check of mm/ keeps.
+ */
+export interface CallSites {
+  names: string[];
+  offsets: number[];
+}
+
 export interface FunctionIR {
   name: string;
   /** The function's text from its declaration start to its closing brace. */
@@ -230,8 +239,8 @@ export interface FunctionIR {
   normBody?: string;
   /** Names of called functions (direct calls), for the call graph. */
   callees: string[];
-  /** Direct call sites: name and offset, in order. */
-  callSites: [string, number][];
+  /** Direct call sites, in order. */
+  callSites: CallSites;
   /** Assigns a VMA field that needs mmap_lock for write (vm_flags, vm_page_prot, ...). */
   writesVmaField: boolean;
   /** The body had syntax errors (known once `body` is built). */

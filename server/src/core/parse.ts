@@ -13,7 +13,7 @@
  */
 import type { Node as TSNode, Parser, Tree } from 'web-tree-sitter';
 import { detach, intern } from './intern';
-import { IRBuilder, type FunctionIR } from './ir';
+import { IRBuilder, type CallSites, type FunctionIR } from './ir';
 import { codeView, findBodies, isDirectiveLine, isIdChar, isSpace, normalize, type BodySpan, type Contract, type GuardClass, type Normalized } from './normalize';
 
 /** A function found by `findBodies`, with its IR and what annotations and guards say about it. */
@@ -190,7 +190,7 @@ function newIR(text: string, norm: Normalized, b: BodySpan, fnText: string, reus
     name: b.name, text: fnText, bodyAt: b.bodyStart - b.declStart,
     // (every IR has every field from the start, body and normBody too: one object shape for all)
     body: undefined, normBody: normBody !== bodyText ? detach(normBody) : undefined,
-    callees: [...new Set(calls.map((c) => c[0]))], callSites: calls,
+    callees: [...new Set(calls.names)], callSites: calls,
     writesVmaField: VMA_FIELD_WRITE.test(normBody), hasError: false,
   };
   reuse?.set(fnText, ir);
@@ -223,8 +223,8 @@ const NOT_CALLS = new Set([
  * `name(` not preceded by `.` or `->`, outside directive lines; offsets relative to `base`.
  * The call graph comes from here for every function, whether or not its IR is built.
  */
-export function scanCalls(code: string, from: number, to: number, base: number): [string, number][] {
-  const out: [string, number][] = [];
+export function scanCalls(code: string, from: number, to: number, base: number): CallSites {
+  const names: string[] = [], offsets: number[] = [];
   // (from each `(`, the word before it read backwards: a body has far fewer `(` than words)
   for (let open = code.indexOf('(', from); open >= 0 && open < to; open = code.indexOf('(', open + 1)) {
     let e = open - 1;
@@ -241,9 +241,10 @@ export function scanCalls(code: string, from: number, to: number, base: number):
     const p = code.charCodeAt(k);
     if (p === 46 /* . */ || (p === 62 /* > */ && code.charCodeAt(k - 1) === 45 /* - */)) continue;
     if (isDirectiveLine(code, at)) continue;
-    out.push([name, at - base]);
+    names.push(name);
+    offsets.push(at - base);
   }
-  return out;
+  return { names, offsets };
 }
 
 /** Names of the parameters in `(type a, type *b, void (*fn)(int))` (text after the function name). */
