@@ -476,6 +476,16 @@ function derive(res: RunResult, strongOnly: boolean): Derived[] {
   return out;
 }
 
+/** A context's locks as a key text (`mmap_read1,vma_read1`), per lock record (records are never changed once made). */
+function lockKeyOf(locks: Record<string, number>): string {
+  let k = LOCK_KEYS.get(locks);
+  if (k === undefined) LOCK_KEYS.set(locks, (k = Object.keys(locks).filter((l) => locks[l]).sort().map((l) => `${l}1`).join(',')));
+  return k;
+}
+const LOCK_KEYS = new WeakMap<Record<string, number>, string>();
+/** The argument values of a hand-on that passes none (never changed). */
+const NO_ARG_VALUES: number[] = Object.freeze([]) as unknown as number[];
+
 function sameNumbers(a: number[], b: number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -489,9 +499,12 @@ export function hasOwnLockEffect(fn: FnDef, cat: Catalogue): boolean {
 }
 
 function ctxKey(locks: Record<string, number>, flag: number, known: boolean): string {
+  if (isEmpty(locks)) return flag === 0 && !known ? UNKNOWN_ENTRY_KEY : `${known ? 'K' : 'P'}${flag}:`;
   const ls = Object.keys(locks).filter((l) => locks[l]).sort().map((l) => `${l}${locks[l]}`).join(',');
   return `${known ? 'K' : 'P'}${flag}:${ls}`;
 }
+/** The key of the unknown entry without locks (no contract names one). */
+const UNKNOWN_ENTRY_KEY = 'P0:';
 
 /** No lock primitive, no callee with a lock effect, no VMA field write: the entry context passes through unchanged. */
 function isTransparent(r: RunResult): boolean {
@@ -1077,8 +1090,10 @@ export class Analysis {
     const inWork = new Set<string>();
     // A function no interpreted function is reachable from waits (see completeContexts), unless
     // it handed a context to one before (it did not always stand apart): that must be retracted now.
+    // So does the unknown entry of a function the analysis does not interpret: its run is the trivial
+    // one, which no rule judges and which hands nothing on (an unknown entry hands on only what it holds).
     const enqueue = (d: Def, key: string) => {
-      const now = live.has(d) || !!this.contrib.get(`${d.id}|${key}`)?.some((x) => live.has(x.target));
+      const now = (live.has(d) && !(key === UNKNOWN_ENTRY_KEY && this.trivial(d))) || !!this.contrib.get(`${d.id}|${key}`)?.some((x) => live.has(x.target));
       const item = this.workItem(now ? inWork : this.pendingIds, d, key);
       if (item) (now ? work : this.pendingDead).push(item);
     };
@@ -1426,12 +1441,15 @@ export class Analysis {
     };
     if (transparent) {
       // A function with no lock effect hands its own entry context on unchanged.
-      const locks: Record<string, number> = { ...ctx.locks };
-      const lockKey = Object.keys(locks).filter((l) => locks[l]).sort().map((l) => `${l}1`).join(',');
+      // (the context's own lock record: records are never changed once made)
+      const locks = ctx.locks;
       const strong = !!(locks.vma_read || locks.mmap_write);
       if (!ctx.known && !strong) return out;
-      for (const { name, at, targets } of this.calleesOf(d)) {
-        give({ callee: name, at, locks, lockKey, flag: ctx.flag, argVals: [], imprecise: false, anon: undefined, sites: ctx.sites, strong }, targets, true);
+      const lockKey = lockKeyOf(locks);
+      const callees = this.calleesOf(d);
+      for (let i = 0; i < callees.length; i++) {
+        const { name, at, targets } = callees[i]!;
+        give({ callee: name, at, locks, lockKey, flag: ctx.flag, argVals: NO_ARG_VALUES, imprecise: false, anon: undefined, sites: ctx.sites, strong, targets: undefined, targetsFile: undefined, targetsGen: undefined }, targets, true);
       }
     } else {
       const gen = this.prog.gen;
@@ -1448,7 +1466,7 @@ export class Analysis {
 
   /** The function's contexts and runs (unknown entry first). */
   resultOf(d: Def): DefAnalysis | undefined {
-    if (!this.live.has(d)) this.completeContexts();
+    if (!this.live.has(d) || this.pendingIds.has(`${d.id}|${UNKNOWN_ENTRY_KEY}`)) this.completeContexts();
     const m = this.ctxs.get(d);
     if (!m) return undefined;
     const runs = this.runs.get(d);
