@@ -1,12 +1,13 @@
 /**
  * The analysis core's entry point. `createAnalysisHost(language)` takes a loaded
  * tree-sitter C `Language` (Node: server/src/node/tree-sitter.ts; browser: the
- * same wasm loaded by the page) and returns an AnalysisHost (see host.ts).
+ * same wasm loaded by the page), or a function giving it once loaded (files can be
+ * indexed before: only building a body parses), and returns an AnalysisHost (see host.ts).
  */
 import type { Language } from 'web-tree-sitter';
 import { Workspace, type HostOptions } from './workspace';
 
-export function createAnalysisHost(language: Language, options?: HostOptions): Workspace {
+export function createAnalysisHost(language: Language | (() => Language), options?: HostOptions): Workspace {
   return new Workspace(language, options);
 }
 

@@ -81,7 +81,7 @@ export class Workspace implements AnalysisHost {
 
   private readonly bodies: BodySource | undefined;
 
-  constructor(private readonly language: Language, options: HostOptions = {}) {
+  constructor(private readonly language: Language | (() => Language), options: HostOptions = {}) {
     this.versionSetting = options.kernelVersion;
     this.bodies = options.bodies;
   }
@@ -103,7 +103,7 @@ export class Workspace implements AnalysisHost {
   private getParser(): Parser {
     if (!this.parser) {
       this.parser = new Parser();
-      this.parser.setLanguage(this.language);
+      this.parser.setLanguage(typeof this.language === 'function' ? this.language() : this.language);
     }
     return this.parser;
   }

@@ -11,6 +11,7 @@ import type { SourceFile } from './files';
 import { readSource } from './files';
 import { Progress } from './progress';
 import { BodyPrefetch } from './body-prefetch';
+import type { Language } from 'web-tree-sitter';
 import { loadCLanguage } from './tree-sitter';
 
 export interface LoadOptions {
@@ -31,10 +32,15 @@ export interface Loaded {
 }
 
 export async function loadFiles(files: SourceFile[], opts: LoadOptions = {}): Promise<Loaded> {
-  // (the worker first: it starts and loads its grammar while this thread loads its own)
+  // (the worker first: it starts and loads its grammar while this thread loads its own, which
+  // compiles meanwhile: indexing parses nothing, so the language is awaited only once it is done)
   const prefetch = opts.prefetch ? BodyPrefetch.start() : undefined;
-  const language = await loadCLanguage();
-  const host = createAnalysisHost(language, { kernelVersion: opts.kernelVersion, bodies: prefetch });
+  const loading = loadCLanguage();
+  let language: Language | undefined;
+  const host = createAnalysisHost(() => {
+    if (!language) throw new Error('mm-lock-lens: the C grammar is not loaded yet');
+    return language;
+  }, { kernelVersion: opts.kernelVersion, bodies: prefetch });
   if (opts.makefile !== undefined) host.setMakefile(opts.makefile);
   const warn = opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`));
   let skipped = 0, analysed = 0;
@@ -46,5 +52,6 @@ export async function loadFiles(files: SourceFile[], opts: LoadOptions = {}): Pr
     opts.progress?.update(`mm-lock-lens: read ${analysed + skipped}/${files.length} files`);
   }
   prefetch?.end();
+  language = await loading;
   return { host, analysed, skipped, prefetch };
 }
