@@ -192,13 +192,24 @@ export interface Directive {
   cond: string;
 }
 
+/** The first offset in [from, to) that is not a space or a tab (`to` if none). (One function for every line's indent and
+ * the rare `#  define`: a loop only that rare case reaches was compiled without feedback and deoptimised on it.) */
+function skipBlanks(code: string, from: number, to: number): number {
+  let k = from;
+  while (k < to) {
+    const c = code.charCodeAt(k);
+    if (c !== 32 && c !== 9) break;
+    k++;
+  }
+  return k;
+}
+
 function scanDirectives(code: string): Directive[] {
   const out: Directive[] = [];
   const n = code.length;
   let lineStart = 0;
   while (lineStart < n) {
-    let i = lineStart;
-    while (i < n && (code[i] === ' ' || code[i] === '\t')) i++;
+    const i = skipBlanks(code, lineStart, n);
     let end = lineStart;
     // find the end of this logical line
     let k = lineStart;
@@ -212,8 +223,7 @@ function scanDirectives(code: string): Directive[] {
       break;
     }
     if (code[i] === '#') {
-      let j = i + 1;
-      while (j < end && (code[j] === ' ' || code[j] === '\t')) j++;
+      const j = skipBlanks(code, i + 1, end);
       let w = j;
       while (w < end && isIdChar(code.charCodeAt(w))) w++;
       out.push({ start: i, end, kind: code.slice(j, w), cond: code.slice(w, end).replace(/\\\n/g, ' ').trim() });
