@@ -63,13 +63,16 @@ test('rebased runs equal interpreted runs on the fixtures and the sample workspa
   assert.ok(withParams >= 1, `rebased runs with parameter values compared: ${withParams}`);
 });
 
-test('rebased runs equal interpreted runs on a real mm/ tree', { skip: !REAL_TREE || !existsSync(tarballPath('6.12')) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
-  const tree = extractParts('6.12', ['mm']);
-  try {
-    const { n, withParams } = compareAll(await analyse(withTexts(sourceFiles(join(tree, 'mm'))), '6.12'));
-    assert.ok(n >= 500, `rebased runs compared: ${n}`);
-    assert.ok(withParams >= 100, `rebased runs with parameter values compared: ${withParams}`);
-  } finally {
-    rmSync(tree, { recursive: true, force: true });
-  }
-});
+for (const version of ['6.12', '6.1']) {
+  test(`rebased runs equal interpreted runs on a real ${version} tree (mm/, arch/x86/mm/)`, { skip: !REAL_TREE || !existsSync(tarballPath(version)) ? 'real tree not enabled or not installed' : false, timeout: 600_000 }, async () => {
+    const tree = extractParts(version, ['mm', 'arch/x86/mm']);
+    try {
+      const files = [...sourceFiles(join(tree, 'mm')), ...sourceFiles(join(tree, 'arch/x86/mm'))];
+      const { n, withParams } = compareAll(await analyse(withTexts(files), version));
+      assert.ok(n >= 500, `rebased runs compared: ${n}`);
+      assert.ok(withParams >= 100, `rebased runs with parameter values compared: ${withParams}`);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
+}

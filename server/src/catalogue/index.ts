@@ -134,14 +134,15 @@ export function catalogueFor(version: string): Catalogue {
 export const MM_LOCK_TOKENS: ReadonlySet<string> = new Set<LockToken>(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write', 'fault']);
 
 /**
- * Does a call of this primitive depend on the entry's mm locks? It takes, drops or
- * asserts one (or the fault's lock, or its FAULT_FLAG_VMA_LOCK outcome), or a rule
- * judges it against them: sleeping, anon_vma setup, VMA writes, blocking mmap_lock,
- * lookups under RCU, the fault entry and its fallbacks. A function that calls none of
- * these runs alike under every entry context (analysis.ts rebases its runs).
+ * Does the interpretation of a call of this primitive depend on the entry's mm locks?
+ * It takes, drops or asserts one (or the fault's lock, or its FAULT_FLAG_VMA_LOCK
+ * outcome). A function that calls none of these runs alike under every entry context:
+ * analysis.ts rebases its runs, the entry's locks added to every state, so a rule that
+ * judges a call against the mm locks (a sleep, anon_vma setup, a VMA write) reads the
+ * same states in a rebased run as in an interpreted one (core-rebase.test.ts compares them).
  */
 export function dependsOnMmLocks(p: Primitive): boolean {
-  return !!(p.sleeps || p.anonVmaPrepare || p.vmaWrite || p.blockingMmap || p.asserts || p.vmaLookupUnderRcu || p.faultEntry || p.fallback)
+  return !!p.asserts
     || p.outcomes.some((o) => o.drops || o.vmaFlag !== undefined || o.acquire?.some((l) => MM_LOCK_TOKENS.has(l)) || o.release?.some((l) => MM_LOCK_TOKENS.has(l)));
 }
 
