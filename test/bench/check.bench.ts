@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from '../support/fixtures';
-import { findTree, sourceFiles, totalBytes, treeRss } from '../support/kernel-tree';
+import { findTree, RssSampler, sourceFiles, totalBytes } from '../support/kernel-tree';
 import { MUTATIONS_6_12, applyMutation, expectedLines } from '../support/mutations';
 
 /** The command as installed (`bin` in package.json), with the node options its first line gives. */
@@ -31,14 +31,14 @@ function measure(cmd: string, args: string[], cwd: string): Promise<Run> {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    let peak = 0;
+    const rss = child.pid ? new RssSampler(child.pid) : null;
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setInterval(() => { if (child.pid) peak = Math.max(peak, treeRss(child.pid)); }, 10);
+    const timer = setInterval(() => rss?.sample(), 10);
     child.on('error', (e) => { clearInterval(timer); reject(e); });
     child.on('close', (code) => {
       clearInterval(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, peakBytes: peak, code, stdout, stderr });
+      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, peakBytes: rss?.peakBytes ?? 0, code, stdout, stderr });
     });
   });
 }

@@ -54,14 +54,48 @@ export function totalBytes(files: string[]): number {
   return files.reduce((s, f) => s + statSync(f).size, 0);
 }
 
-/** Resident set size in bytes of a process and all its descendants (Linux /proc), or 0. */
-export function treeRss(pid: number): number {
+/**
+ * Peak resident memory of a process and its descendants (Linux /proc), sampled while it runs.
+ * Finding the descendants means reading every process's stat file (~0.4 ms here): that is
+ * done every `DISCOVER_EVERY` ticks, and at the other ticks only the known members' status
+ * files are read, so the sampler takes a few percent of a core, not a quarter of one, from
+ * the run it measures on a 2-core machine. The peak is the largest sum of the members'
+ * current RSS seen at a tick, or the largest single member's own high-water mark (VmHWM,
+ * kept by the kernel), whichever is larger: exact for a single process, whenever it peaked.
+ */
+export class RssSampler {
+  private static readonly DISCOVER_EVERY = 10;
+  private members: number[];
+  private tick = 0;
+  peakBytes = 0;
+
+  constructor(private readonly pid: number) {
+    this.members = [pid];
+  }
+
+  sample(): void {
+    if (this.tick++ % RssSampler.DISCOVER_EVERY === 0) this.members = descendants(this.pid);
+    let sum = 0;
+    for (const p of this.members) {
+      try {
+        const status = readFileSync(`/proc/${p}/status`, 'utf8');
+        const rss = /VmRSS:\s+(\d+) kB/.exec(status), hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+        if (rss) sum += Number(rss[1]) * 1024;
+        if (hwm) this.peakBytes = Math.max(this.peakBytes, Number(hwm[1]) * 1024);
+      } catch { /* gone */ }
+    }
+    this.peakBytes = Math.max(this.peakBytes, sum);
+  }
+}
+
+/** A process and all its descendants (Linux /proc). */
+function descendants(pid: number): number[] {
   const kids = new Map<number, number[]>();
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
   } catch {
-    return 0;
+    return [pid];
   }
   for (const p of pids) {
     try {
@@ -71,15 +105,12 @@ export function treeRss(pid: number): number {
       kids.get(ppid)!.push(Number(p));
     } catch { /* gone */ }
   }
-  let total = 0;
+  const out: number[] = [];
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop()!;
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) total += Number(m[1]) * 1024;
-    } catch { /* gone */ }
+    out.push(p);
     stack.push(...(kids.get(p) ?? []));
   }
-  return total;
+  return out;
 }
