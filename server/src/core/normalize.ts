@@ -379,7 +379,7 @@ export function normalize(src: string): Normalized {
   const view = ed.apply(code);
   ed.clear();
 
-  // ---- identifiers (only the ones we rewrite, found by one regex) ----
+  // ---- identifiers (only the ones we rewrite: candidate words, then `interesting`) ----
   const n = view.length;
   void n;
   let i = 0;
