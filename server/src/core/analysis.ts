@@ -15,8 +15,8 @@ import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
 export const MAX_CONTEXTS = 8;
-const CONTEXT_LOCKS = new Set(['mmap_read', 'mmap_write', 'mmap_any', 'vma_read', 'vma_write']);
-const CONTEXT_LOCKS_SORTED = [...CONTEXT_LOCKS].sort();
+/** The locks contexts distinguish (sorted: the order of their key texts). */
+const CONTEXT_LOCKS_SORTED = ['mmap_any', 'mmap_read', 'mmap_write', 'vma_read', 'vma_write'];
 /** Context locks as bits (in sorted order), and each set of them as its key text (`mmap_read1,vma_read1`). */
 const CONTEXT_LOCK_BITS = new Map(CONTEXT_LOCKS_SORTED.map((l, i) => [l, 1 << i]));
 const CONTEXT_LOCK_KEYS = Array.from({ length: 1 << CONTEXT_LOCKS_SORTED.length }, (_, m) => CONTEXT_LOCKS_SORTED.filter((_, i) => m & (1 << i)).map((l) => `${l}1`).join(','));

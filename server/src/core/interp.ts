@@ -200,10 +200,6 @@ export function isEmpty(r: Readonly<Record<string, unknown>>): boolean {
   return true;
 }
 
-export function initialState(locks: Record<string, number>, flag: 0 | 1 | 2, sites: Readonly<Record<string, Site>> = EMPTY, vals: Readonly<Record<string, number>> = EMPTY): State {
-  return makeState(orEmpty(locks), flag, orEmpty(vals), EMPTY, null, false, sites, undefined, undefined, undefined, undefined, undefined);
-}
-
 /**
  * Every state is built here, from one literal with every field: all states share one
  * object shape with all twelve fields inside the object. (A spread `{ ...s, f: v }`
@@ -216,7 +212,7 @@ export function makeState(locks: State['locks'], flag: 0 | 1 | 2, vals: State['v
   return { locks, flag, vals, facts, dropped, imprecise, sites, att, tried, misrel, rel, minorJoined };
 }
 
-export function withLocks(s: State, locks: State['locks']): State {
+function withLocks(s: State, locks: State['locks']): State {
   return makeState(locks, s.flag, s.vals, s.facts, s.dropped, s.imprecise, s.sites, s.att, s.tried, s.misrel, s.rel, s.minorJoined);
 }
 function withLocksAndSites(s: State, locks: State['locks'], sites: State['sites']): State {
