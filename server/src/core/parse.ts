@@ -304,12 +304,12 @@ export function opsTables(normText: string, codeOfText?: string): OpsEntry[] {
 }
 
 /** Line starts of a text, for offset -> (line, column). */
-export function lineStarts(text: string): number[] {
-  // counted first, then filled: the array is kept with the file, at its exact length
-  // (V8 makes `new Array(n)` a slow dictionary beyond 100,000 elements: pushed then)
+export function lineStarts(text: string): Int32Array {
+  // counted first, then filled: kept with the file, at its exact length, outside the
+  // collected heap (a typed array's elements are never copied by a collection)
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  const out = n <= 50_000 ? new Array<number>(n) : [];
+  const out = new Int32Array(n);
   out[0] = 0;
   let k = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out[k++] = i + 1;
@@ -317,7 +317,7 @@ export function lineStarts(text: string): number[] {
 }
 
 /** 1-based line and UTF-16 column of an offset. */
-export function position(starts: number[], off: number): { line: number; column: number } {
+export function position(starts: ArrayLike<number>, off: number): { line: number; column: number } {
   let lo = 0, hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;

@@ -22,7 +22,7 @@ const STALE_IRS = 8;
 
 interface FileState {
   text: string;
-  starts: number[];
+  starts: Int32Array;
   parsed?: ParsedFile;
   tree?: Tree | null;
   normText?: string;
@@ -143,7 +143,7 @@ export class Workspace implements AnalysisHost {
   /** For the CLI: a file kept out with a reason found elsewhere. */
   setSkippedFile(path: string, reason: string): void {
     this.fileMap.get(path)?.tree?.delete();
-    this.fileMap.set(path, { text: '', starts: [0], skip: reason });
+    this.fileMap.set(path, { text: '', starts: Int32Array.of(0), skip: reason });
     this.invalidate(path);
   }
 
@@ -177,7 +177,7 @@ export class Workspace implements AnalysisHost {
     while (endOld > start && endNew > start && oldNorm.charCodeAt(endOld - 1) === norm.charCodeAt(endNew - 1)) { endOld--; endNew--; }
     // normalisation keeps every newline, so the texts' line starts are the normalised texts' too
     const starts = lineStarts(text);
-    const pt = (ls: number[], off: number) => {
+    const pt = (ls: Int32Array, off: number) => {
       const p = position(ls, off);
       return { row: p.line - 1, column: p.column - 1 };
     };
