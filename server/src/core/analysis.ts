@@ -10,7 +10,7 @@ import type { Outcome } from '../catalogue';
 import { RULES } from '../rules';
 import type { EntryView, RawFinding, Rule, RunView } from '../rules/types';
 import type { FunctionIR, Stmt } from './ir';
-import { argValue, EMPTY, held, isEmpty, makeState, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, valueReadNames, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
+import { argValue, EMPTY, held, isEmpty, makeCallEvent, makeReturnEvent, makeState, MM_LOCKS, NO_MISSING, NONE, orEmpty, run, stateKey, valueReadNames, type Event, type ReturnEvent, type RunResult, type Site, type State, type Summary, type SummaryOutcome } from './interp';
 import type { FnDef, OpsEntry, ParsedFile } from './parse';
 import type { CallSite } from './types';
 
@@ -580,12 +580,9 @@ export function rebase(root: RunResult, ctx: Ctx): RunResult {
   const returns: ReturnEvent[] = [];
   const events: Event[] = root.events.map((e): Event => {
     switch (e.k) {
-      // (copies as the interpreter's literals build them, field for field: a spread would keep most fields in a second array)
-      case 'ret': { const r: ReturnEvent = { k: 'ret', at: e.at, end: e.end, state: T(e.state), v: e.v, noValue: e.noValue }; returns.push(r); return r; }
-      case 'call': return {
-        k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim: e.prim, callee: e.callee, states: e.states.map(T),
-        missing: e.missing.length ? e.missing.map((m) => ({ state: T(m.state), lock: m.lock })) : e.missing, after: e.after?.map(T), args: e.args, base: e.base,
-      };
+      case 'ret': { const r = makeReturnEvent(e.at, e.end, T(e.state), e.v, e.noValue); returns.push(r); return r; }
+      case 'call': return makeCallEvent(e.name, e.member, e.at, e.end, e.prim, e.callee, e.states.map(T),
+        e.missing.length ? e.missing.map((m) => ({ state: T(m.state), lock: m.lock })) : e.missing, e.after?.map(T), e.args, e.base);
       default: return e;
     }
   });
@@ -777,7 +774,7 @@ export class Analysis {
     const { names, offsets } = d.fn.ir.callSites;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!, at = offsets[i]!;
-      events.push({ k: 'call', name, member: false, at, end: at, prim: undefined, callee: this.prog.byName.has(name) ? name : undefined, states: NONE, missing: NO_MISSING, after: undefined, args: undefined, base: undefined });
+      events.push(makeCallEvent(name, false, at, at, undefined, this.prog.byName.has(name) ? name : undefined, NONE, NO_MISSING, undefined, undefined, undefined));
     }
     return { events, returns: [], gaveUp: false };
   }

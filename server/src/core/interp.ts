@@ -139,6 +139,19 @@ export interface DropUseEvent { k: 'use'; text: string; at: number; end: number;
 export interface ReturnEvent { k: 'ret'; at: number; end: number; state: State; v: number; /** `return;` or the end of a void function. */ noValue?: boolean }
 export type Event = CallEvent | FieldWriteEvent | DropUseEvent | ReturnEvent;
 
+/**
+ * Every call and return event is built here (the interpreter's, a trivial run's, a rebased
+ * run's copies): one literal each, every field in one order, so the rules' loops over events
+ * see one shape per kind and no field sits in a second array (as it would after a spread).
+ */
+export function makeCallEvent(name: string, member: boolean, at: number, end: number, prim: Primitive | undefined, callee: string | undefined,
+  states: State[], missing: CallEvent['missing'], after: State[] | undefined, args: Expr[] | undefined, base: string | undefined): CallEvent {
+  return { k: 'call', name, member, at, end, prim, callee, states, missing, after, args, base };
+}
+export function makeReturnEvent(at: number, end: number, state: State, v: number, noValue: boolean | undefined): ReturnEvent {
+  return { k: 'ret', at, end, state, v, noValue };
+}
+
 export interface SummaryOutcome extends Outcome {
   /** An acquire site inside the callee, for related locations. */
   siteOf?: Record<string, Site>;
@@ -831,7 +844,7 @@ class Interp {
   private addReturn(s: State, v: number, at: number, end: number, noValue = false): void {
     let st = s;
     for (let i = this.guardScopes.length - 1; i >= 0; i--) st = this.releaseAll(st, this.guardScopes[i]!);
-    const ev: ReturnEvent = { k: 'ret', at, end, state: st, v, noValue };
+    const ev = makeReturnEvent(at, end, st, v, noValue);
     this.returns.push(ev);
     this.events.push(ev);
   }
@@ -1208,14 +1221,13 @@ class Interp {
       scope?.push(tok);
       const site = this.site(e.at, `guard(${cls})`);
       const rs = cur.map((s) => ({ s: this.acquire(this.attempted(s, tok), tok, site), v: ANY }));
-      this.events.push({ k: 'call', name: e.name, member: false, at: e.at, end: e.end, prim: this.I.cat.guards.get(cls), callee: undefined, states: cur, missing: NO_MISSING, after: rs.map((r) => r.s), args: undefined, base: undefined });
+      this.events.push(makeCallEvent(e.name, false, e.at, e.end, this.I.cat.guards.get(cls), undefined, cur, NO_MISSING, rs.map((r) => r.s), undefined, undefined));
       return rs;
     }
     const prim = info.prim;
     const callee = !e.member && this.I.defined(e.name) ? e.name : undefined;
-    // (every call event has every field, in one order: the rules' loops over events stay fast)
     // (the event keeps its own copy of the state list, at its exact length: lists built by push keep spare capacity)
-    const ev: CallEvent = { k: 'call', name: e.name, member: e.member, at: e.at, end: e.end, prim, callee, states: cur.length ? cur.slice() : NONE, missing: NO_MISSING, after: undefined, args: e.args, base: undefined };
+    const ev = makeCallEvent(e.name, e.member, e.at, e.end, prim, callee, cur.length ? cur.slice() : NONE, NO_MISSING, undefined, e.args, undefined);
     if (prim?.vmaWrite && e.args[0]) ev.base = varName(e.args[0]) ?? undefined;
     this.events.push(ev);
     if (prim) {
